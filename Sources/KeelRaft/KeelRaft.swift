@@ -1,0 +1,1 @@
+/// KeelRaft: the Raft consensus protocol as a pure state machine (see docs/ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+/// KeelReplication: primary-backup (PacificA) shard replication as a pure state machine.

@@ -1,0 +1,1 @@
+/// KeelSimulation: deterministic simulator and linearizability checker (test support).

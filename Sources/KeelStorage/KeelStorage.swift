@@ -1,0 +1,1 @@
+/// KeelStorage: durable log, SQLite shard store and LZ4 value codec.
