@@ -23,7 +23,7 @@ import Testing
         #expect(h.check().isLinearizable)
     }
 
-    @Test func staleReadIsCaughtWithTheOperationsThatExplainIt() throws {
+    @Test func staleReadIsCaughtAndExplained() throws {
         var h = KVHistoryBuilder()
         h.add(client: 0, .put("a"), .written(version: nil), 0, 1)
         h.add(client: 1, .put("b"), .written(version: nil), 2, 3)
@@ -31,20 +31,11 @@ import Testing
         h.add(client: 2, .get, .found("a", version: nil), 6, 7)
         let violation = try #require(h.check().violation)
         #expect(violation.key == "k")
-        // The earlier fresh read is not needed to explain the stale one.
-        #expect(violation.operations.map(\.id) == [0, 1, 3])
-        #expect(violation.description.contains("get -> a"))
-    }
-
-    @Test func versionsShrinkTheExplanationOfAStaleRead() throws {
-        var h = KVHistoryBuilder()
-        h.add(client: 0, .put("a"), .written(version: 1), 0, 1)
-        h.add(client: 1, .put("b"), .written(version: 2), 2, 3)
-        h.add(client: 2, .get, .found("a", version: 1), 6, 7)
-        // Version 2 proves a write came before `put(b)`, so the read of v1 after it
-        // contradicts `put(b)` alone.
-        let violation = try #require(h.check().violation)
-        #expect(violation.operations.map(\.id) == [1, 2])
+        #expect(violation.culprits.map(\.id) == [3])
+        // The stale result alone contradicts the two writes' intervals; the fresh read is not needed.
+        #expect(violation.conflicting.map(\.id) == [3])
+        #expect(violation.context.map(\.id) == [0, 1])
+        #expect(violation.description.contains("#3 client 2 [6, 7] get -> a"))
     }
 
     @Test func lostWriteIsCaught() throws {
@@ -52,7 +43,8 @@ import Testing
         h.add(client: 0, .put("a"), .written(version: 1), 0, 1)
         h.add(client: 1, .get, .notFound, 2, 3)
         let violation = try #require(h.check().violation)
-        #expect(violation.operations.map(\.id) == [0, 1])
+        #expect(violation.culprits.map(\.id) == [1])
+        #expect(violation.context.map(\.id) == [0])
     }
 
     @Test func readOfAValueNeverWrittenIsCaught() {
@@ -71,15 +63,19 @@ import Testing
         h.add(client: 3, .get, .found("b", version: nil), 13, 14)
         h.add(client: 2, .get, .found("a", version: nil), 15, 16)
         let violation = try #require(h.check().violation)
-        #expect(violation.operations.count <= 4)
+        #expect(violation.culprits.map(\.id) == [3])
     }
 
-    @Test func twoCompareAndSetsOnTheSameVersionCannotBothSucceed() {
+    @Test func twoCompareAndSetsOnTheSameVersionCannotBothSucceed() throws {
         var h = KVHistoryBuilder()
         h.add(client: 0, .put("a"), .written(version: 1), 0, 1)
-        h.add(client: 1, .compareAndSet(expectedVersion: 1, value: "b"), .written(version: 2), 2, 10)
-        h.add(client: 2, .compareAndSet(expectedVersion: 1, value: "c"), .written(version: 2), 2, 10)
-        #expect(h.check().violation != nil)
+        h.add(client: 1, .compareAndSet(expectedVersion: 1, value: "b"), .written(version: nil), 2, 10)
+        h.add(client: 2, .compareAndSet(expectedVersion: 1, value: "c"), .written(version: nil), 3, 9)
+        let violation = try #require(h.check().violation)
+        // At time 9 the first CAS could still fail; its success at 10 breaks the history.
+        #expect(violation.culprits.map(\.id) == [1])
+        // Either success alone is possible; together they are not.
+        #expect(violation.conflicting.map(\.id) == [1, 2])
     }
 
     @Test func compareAndSetMismatchIsLinearizableOnlyIfTheVersionMoved() {
@@ -217,7 +213,7 @@ import Testing
         h.add(client: 1, key: "b", .get, .notFound, 2, 3)
         let violation = try #require(h.check().violation)
         #expect(violation.key == "b")
-        #expect(violation.operations.allSatisfy { $0.key == "b" })
+        #expect(violation.conflicting.allSatisfy { $0.key == "b" })
     }
 
     @Test func exhaustedBudgetIsReportedAsUnknownNotAsAVerdict() {

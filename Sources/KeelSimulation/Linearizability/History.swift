@@ -5,11 +5,14 @@
 /// numbers `HistoryRecorder` assigns). An operation whose outcome is `.unknown` (the client
 /// crashed or gave up waiting) may or may not have taken effect, at any point after its
 /// invocation: the checker treats it as returning at infinity with an unknown output.
+/// An operation that `.endedWithoutResult` took effect within its interval, with any result.
 public struct LinearizabilityOperation<Model: LinearizabilityModel>: Sendable {
     /// How an operation ended, as far as the client knows.
     public enum Outcome: Sendable {
         /// The client received `output` at time `at`.
         case returned(Model.Output, at: UInt64)
+        /// The operation finished by `at`, but its result is not known (or not trusted).
+        case endedWithoutResult(at: UInt64)
         /// The client never learned the result: it may have taken effect, now or later.
         case unknown
     }
@@ -40,10 +43,12 @@ public struct LinearizabilityOperation<Model: LinearizabilityModel>: Sendable {
         return nil
     }
 
-    /// When the client received the result, or nil when the outcome is unknown.
+    /// When the operation finished, or nil when the outcome is unknown.
     public var returnedAt: UInt64? {
-        if case .returned(_, let at) = outcome { return at }
-        return nil
+        switch outcome {
+        case .returned(_, let at), .endedWithoutResult(let at): return at
+        case .unknown: return nil
+        }
     }
 }
 

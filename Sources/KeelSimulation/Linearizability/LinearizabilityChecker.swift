@@ -12,13 +12,14 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
         public var maxStepsPerKey: Int
         /// Memoized (linearized set, state) pairs allowed per key (the memory bound).
         public var maxCachedStatesPerKey: Int
-        /// A violating key with more operations than this is reported without shrinking.
-        public var maxOperationsToExplain: Int
+        /// Search steps allowed, in all, for shrinking a violation to its explanation; when
+        /// they run out the explanation is left larger, never wrong.
+        public var maxStepsToExplain: Int
 
-        public init(maxStepsPerKey: Int = 2_000_000, maxCachedStatesPerKey: Int = 500_000, maxOperationsToExplain: Int = 2_000) {
+        public init(maxStepsPerKey: Int = 2_000_000, maxCachedStatesPerKey: Int = 500_000, maxStepsToExplain: Int = 400_000) {
             self.maxStepsPerKey = maxStepsPerKey
             self.maxCachedStatesPerKey = maxCachedStatesPerKey
-            self.maxOperationsToExplain = maxOperationsToExplain
+            self.maxStepsToExplain = maxStepsToExplain
         }
     }
 
@@ -36,7 +37,7 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
     public func check(_ history: [Operation]) -> LinearizabilityResult<Model> {
         var undecided: [Model.Key] = []
         for (key, operations) in partitionByKey(history) {
-            switch search(operations) {
+            switch search(operations).result {
             case .linearizable: continue
             case .unknown: undecided.append(key)
             case .notLinearizable: return .notLinearizable(explain(key: key, operations))
@@ -49,39 +50,109 @@ public struct LinearizabilityChecker<Model: LinearizabilityModel>: Sendable {
     /// Unknown-outcome operations that cannot change the state constrain nothing and are dropped.
     func partitionByKey(_ history: [Operation]) -> [(key: Model.Key, operations: [Operation])] {
         var byKey: [Model.Key: [Operation]] = [:]
-        for operation in history where operation.returnedAt != nil || !model.hasNoEffect(operation.input) {
+        for operation in history where operation.output != nil || !model.hasNoEffect(operation.input) {
             byKey[operation.key, default: []].append(operation)
         }
         return byKey.keys.sorted().map { ($0, byKey[$0]!) }
     }
 
-    func search(_ operations: [Operation]) -> LinearizabilitySearch<Model>.Result {
+    func search(_ operations: [Operation], maxSteps: Int? = nil) -> (result: LinearizabilitySearch<Model>.Result, steps: Int) {
         var search = LinearizabilitySearch(model: model, operations: operations)
-        return search.run(budget: .init(maxSteps: limits.maxStepsPerKey, maxCachedStates: limits.maxCachedStatesPerKey))
+        let steps = min(maxSteps ?? .max, limits.maxStepsPerKey)
+        return search.run(budget: .init(maxSteps: steps, maxCachedStates: limits.maxCachedStatesPerKey))
     }
 
-    /// Shrinks a violating key's history to a core of operations that still has no
-    /// linearization. Going from the latest invocation backwards, each operation is relaxed
-    /// to "outcome unknown"; if the history is still not linearizable the operation is not
-    /// needed and is removed (removing an unknown-outcome operation never makes a history
-    /// linearizable). Operations with an unknown outcome are removed outright for the same
-    /// reason. What remains is a set whose observed results contradict each other.
+    /// Finds what broke a violating key's history, cheaply and exactly:
+    ///
+    /// 1. The culprit. The history as it stood at time T (later invocations dropped,
+    ///    operations still pending at T counted as unknown-outcome) stays non-linearizable
+    ///    for every T after some first T₀, because linearizability is prefix-closed. A binary
+    ///    search finds T₀; the operation that returned at T₀ is the first whose result could
+    ///    not be explained.
+    /// 2. The conflicting results. In the history as of T₀, each completed operation's
+    ///    result is in turn ignored (the operation still takes effect within its interval;
+    ///    a read is dropped). If the history stays non-linearizable, that result was not
+    ///    needed. Ignoring results only admits more linearizations, so the results that
+    ///    remain contradict each other in the original history.
+    /// 3. The context: the writes the culprit could have observed (those concurrent with it
+    ///    and the last few that finished before it began), for the reader of the report.
     func explain(key: Model.Key, _ operations: [Operation]) -> LinearizabilityViolation<Model> {
-        guard operations.count <= limits.maxOperationsToExplain else {
-            return LinearizabilityViolation(model: model, key: key, operations: operations, operationsOnKey: operations.count, shrunk: false)
+        var budget = ExplanationBudget(remainingSteps: limits.maxStepsToExplain)
+        let brokenAt = firstViolation(operations, budget: &budget)
+        let culprits = operations.filter { $0.returnedAt == brokenAt && $0.output != nil }
+        var history = historyAsOf(brokenAt, operations)
+        // Reads first (dropping them makes later searches smaller), then writes, latest first.
+        let candidates = history.filter { $0.output != nil }.sorted { a, b in
+            let aRead = model.hasNoEffect(a.input)
+            let bRead = model.hasNoEffect(b.input)
+            return aRead != bRead ? aRead : a.invokedAt > b.invokedAt
         }
-        var core = operations.filter { $0.returnedAt != nil }
-        for candidate in operations.sorted(by: { $0.invokedAt > $1.invokedAt }) where candidate.returnedAt != nil {
-            guard let position = core.firstIndex(where: { $0.id == candidate.id }) else { continue }
-            var relaxed = core
+        for candidate in candidates where budget.remainingSteps > 0 {
+            guard let position = history.firstIndex(where: { $0.id == candidate.id }) else { continue }
+            var relaxed = history
             if model.hasNoEffect(candidate.input) {
                 relaxed.remove(at: position)
             } else {
-                relaxed[position].outcome = .unknown
+                relaxed[position].outcome = .endedWithoutResult(at: candidate.returnedAt!)
             }
-            if case .notLinearizable = search(relaxed) { core.remove(at: position) }
+            if budget.search(relaxed, with: self) == .notLinearizable { history = relaxed }
         }
-        return LinearizabilityViolation(model: model, key: key, operations: core, operationsOnKey: operations.count, shrunk: true)
+        return LinearizabilityViolation(
+            model: model, key: key, culprits: culprits, conflicting: history.filter { $0.output != nil },
+            context: context(of: culprits, in: operations), operationsOnKey: operations.count)
+    }
+
+    /// Writes the culprits could have observed: concurrent with one of them, or among the
+    /// last three to finish before the earliest culprit began.
+    func context(of culprits: [Operation], in operations: [Operation]) -> [Operation] {
+        guard let begin = culprits.map(\.invokedAt).min(), let end = culprits.compactMap(\.returnedAt).max() else { return [] }
+        let writes = operations.filter { !model.hasNoEffect($0.input) && !culprits.map(\.id).contains($0.id) }
+        let concurrent = writes.filter { $0.invokedAt <= end && ($0.returnedAt ?? .max) >= begin }
+        let before = writes.filter { ($0.returnedAt ?? .max) < begin }.sorted { $0.returnedAt! > $1.returnedAt! }.prefix(3)
+        return concurrent + before
+    }
+
+    /// Search steps left for shrinking one violation.
+    struct ExplanationBudget {
+        var remainingSteps: Int
+
+        /// A bounded search that charges its steps to this budget (`.unknown` once it is spent).
+        mutating func search(_ operations: [Operation], with checker: LinearizabilityChecker) -> LinearizabilitySearch<Model>.Result {
+            guard remainingSteps > 0 else { return .unknown }
+            let (result, steps) = checker.search(operations, maxSteps: remainingSteps)
+            remainingSteps -= steps
+            return result
+        }
+    }
+
+    /// The earliest return time at which the history up to then is not linearizable (the
+    /// last return time when the budget runs out first, which is still a valid cut).
+    func firstViolation(_ operations: [Operation], budget: inout ExplanationBudget) -> UInt64 {
+        let returnTimes = Array(Set(operations.compactMap(\.returnedAt))).sorted()
+        var low = 0
+        var high = returnTimes.count - 1  // known to violate: the whole history does
+        while low < high {
+            let middle = (low + high) / 2
+            switch budget.search(historyAsOf(returnTimes[middle], operations), with: self) {
+            case .notLinearizable: high = middle
+            case .linearizable: low = middle + 1
+            case .unknown: return returnTimes[high]
+            }
+        }
+        return returnTimes[high]
+    }
+
+    /// The history as observed at `time`: operations invoked by then, those that had not
+    /// returned by then with an unknown outcome (reads among them dropped).
+    func historyAsOf(_ time: UInt64, _ operations: [Operation]) -> [Operation] {
+        operations.compactMap { operation in
+            guard operation.invokedAt <= time else { return nil }
+            if let returned = operation.returnedAt, returned <= time { return operation }
+            if model.hasNoEffect(operation.input) { return nil }
+            var pending = operation
+            pending.outcome = .unknown
+            return pending
+        }
     }
 }
 
@@ -105,36 +176,50 @@ public enum LinearizabilityResult<Model: LinearizabilityModel>: Sendable {
     }
 }
 
-/// A key whose history is not linearizable, with the operations that show it.
+/// A key whose history is not linearizable, and why.
 ///
-/// `operations` (in invocation order) have no linearization on their own: their observed
-/// outputs contradict each other under the model, whatever the order allowed by their
-/// real-time intervals. When `shrunk` is false the history was too long to shrink and all
-/// the key's operations are listed.
+/// * `culprits`: the operation(s) whose return first made the key's history impossible to
+///   linearize (usually one; several only when they returned at the same instant).
+/// * `conflicting`: completed operations whose observed results cannot all hold, whatever
+///   order their intervals allow, even if every other operation's result is ignored (each
+///   still taking effect within its interval). Shrinking has a step budget, so this set is
+///   small but not always minimal.
+/// * `context`: writes the culprits could have observed, to read the report by.
 public struct LinearizabilityViolation<Model: LinearizabilityModel>: Sendable, CustomStringConvertible {
     public let model: Model
     public let key: Model.Key
-    public let operations: [LinearizabilityOperation<Model>]
-    /// How many operations the key's history held before shrinking.
+    public let culprits: [LinearizabilityOperation<Model>]
+    public let conflicting: [LinearizabilityOperation<Model>]
+    public let context: [LinearizabilityOperation<Model>]
+    /// How many operations the key's history held.
     public let operationsOnKey: Int
-    public let shrunk: Bool
 
-    init(model: Model, key: Model.Key, operations: [LinearizabilityOperation<Model>], operationsOnKey: Int, shrunk: Bool) {
+    init(
+        model: Model, key: Model.Key, culprits: [LinearizabilityOperation<Model>],
+        conflicting: [LinearizabilityOperation<Model>], context: [LinearizabilityOperation<Model>], operationsOnKey: Int
+    ) {
         self.model = model
         self.key = key
-        self.operations = operations.sorted { $0.invokedAt < $1.invokedAt }
+        self.culprits = culprits
+        self.conflicting = conflicting.sorted { $0.invokedAt < $1.invokedAt }
+        self.context = context.sorted { $0.invokedAt < $1.invokedAt }
         self.operationsOnKey = operationsOnKey
-        self.shrunk = shrunk
     }
 
     public var description: String {
-        let header = shrunk
-            ? "key \(key) is not linearizable: these \(operations.count) of its \(operationsOnKey) operations have no linearization:"
-            : "key \(key) is not linearizable (\(operationsOnKey) operations, too many to shrink):"
-        let lines = operations.map { operation in
-            let interval = "[\(operation.invokedAt), \(operation.returnedAt.map(String.init) ?? "∞"))"
-            return "  #\(operation.id) client \(operation.client) \(interval) \(model.describe(operation.input, operation.output))"
+        var lines = ["key \(key) is not linearizable (\(operationsOnKey) operations on it). First unexplainable result:"]
+        lines += culprits.map(render)
+        lines.append("results that cannot all hold (other operations taking effect within their intervals):")
+        lines += conflicting.map(render)
+        if !context.isEmpty {
+            lines.append("writes it could have observed:")
+            lines += context.map(render)
         }
-        return ([header] + lines).joined(separator: "\n")
+        return lines.joined(separator: "\n")
+    }
+
+    private func render(_ operation: LinearizabilityOperation<Model>) -> String {
+        let interval = "[\(operation.invokedAt), \(operation.returnedAt.map(String.init) ?? "∞")]"
+        return "  #\(operation.id) client \(operation.client) \(interval) \(model.describe(operation.input, operation.output))"
     }
 }

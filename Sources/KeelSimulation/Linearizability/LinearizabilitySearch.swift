@@ -22,8 +22,34 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
     }
 
     private struct CacheKey: Hashable {
-        var linearized: [UInt64]
+        var linearized: OperationSet
         var state: Model.State
+    }
+
+    /// A set of operation indices: two inline words, more on the heap only past 128
+    /// operations, so memoizing a state usually allocates nothing for the set.
+    struct OperationSet: Hashable {
+        private var low: UInt64 = 0
+        private var high: UInt64 = 0
+        private var rest: [UInt64]
+
+        init(capacity: Int) {
+            rest = capacity > 128 ? Array(repeating: 0, count: (capacity - 128 + 63) / 64) : []
+        }
+
+        mutating func insert(_ index: Int) { toggle(index, on: true) }
+        mutating func remove(_ index: Int) { toggle(index, on: false) }
+
+        private mutating func toggle(_ index: Int, on: Bool) {
+            let bit: UInt64 = 1 << UInt64(index % 64)
+            switch index {
+            case ..<64: low = on ? low | bit : low & ~bit
+            case ..<128: high = on ? high | bit : high & ~bit
+            default:
+                let word = (index - 128) / 64
+                rest[word] = on ? rest[word] | bit : rest[word] & ~bit
+            }
+        }
     }
 
     private let model: Model
@@ -90,9 +116,9 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
         relink(1 + 2 * operation)
     }
 
-    /// Runs the search to a verdict or until `budget` is spent.
-    mutating func run(budget: Budget) -> Result {
-        var linearized = [UInt64](repeating: 0, count: (operations.count + 63) / 64)
+    /// Runs the search to a verdict or until `budget` is spent; also says how many steps it took.
+    mutating func run(budget: Budget) -> (result: Result, steps: Int) {
+        var linearized = OperationSet(capacity: operations.count)
         var state = model.initialState
         var stack: [(call: Int, state: Model.State)] = []
         var cache = Set<CacheKey>()
@@ -101,12 +127,12 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
         var steps = 0
         while unreturned > 0 {
             steps += 1
-            if steps > budget.maxSteps || cache.count > budget.maxCachedStates { return .unknown }
+            if steps > budget.maxSteps || cache.count > budget.maxCachedStates { return (.unknown, steps) }
             if entry >= 0 && Self.isCall(entry) {
                 let index = Self.operation(of: entry)
                 let operation = operations[index]
                 if let newState = model.step(state, operation.input, operation.output) {
-                    linearized[index / 64] |= 1 << UInt64(index % 64)
+                    linearized.insert(index)
                     if cache.insert(CacheKey(linearized: linearized, state: newState)).inserted {
                         stack.append((entry, state))
                         state = newState
@@ -115,20 +141,20 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
                         entry = next[0]
                         continue
                     }
-                    linearized[index / 64] &= ~(1 << UInt64(index % 64))
+                    linearized.remove(index)
                 }
                 entry = next[entry]
             } else {
                 // A return (or the end of the list): the latest choice must be undone.
-                guard let top = stack.popLast() else { return .notLinearizable }
+                guard let top = stack.popLast() else { return (.notLinearizable, steps) }
                 let index = Self.operation(of: top.call)
-                linearized[index / 64] &= ~(1 << UInt64(index % 64))
+                linearized.remove(index)
                 state = top.state
                 unlift(index)
                 if hasReturn[index] { unreturned += 1 }
                 entry = next[top.call]
             }
         }
-        return .linearizable
+        return (.linearizable, steps)
     }
 }
