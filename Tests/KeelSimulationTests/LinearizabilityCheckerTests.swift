@@ -9,9 +9,9 @@ import Testing
         h.add(.put("a"), .written(version: 1), 2, 3)
         h.add(.get, .found("a", version: 1), 4, 5)
         h.add(.put("b"), .written(version: 2), 6, 7)
-        h.add(.delete(), .written(version: 3), 8, 9)
+        h.add(.delete(), .written(version: 2), 8, 9)
         h.add(.get, .notFound, 10, 11)
-        h.add(.put("c", ifVersion: 0), .written(version: 4), 12, 13)
+        h.add(.put("c", ifVersion: 0), .written(version: 1), 12, 13)
         #expect(h.check().isLinearizable)
     }
 
@@ -113,21 +113,27 @@ import Testing
         #expect(h.check().violation != nil)
     }
 
-    @Test func deleteThenRecreateKeepsVersionsIncreasing() {
+    @Test func deleteReportsTheRemovedVersionAndRecreateStartsAtOne() {
         var h = KVHistoryBuilder()
         h.add(.put("a"), .written(version: 1), 0, 1)
-        h.add(.delete(), .written(version: 2), 2, 3)
-        h.add(.delete(), .notFound, 4, 5)
-        h.add(.compareAndSet(expectedVersion: 1, value: "b"), .versionMismatch, 6, 7)
-        h.add(.put("c"), .written(version: 3), 8, 9)
-        h.add(.get, .found("c", version: 3), 10, 11)
+        h.add(.put("b"), .written(version: 2), 2, 3)
+        h.add(.delete(), .written(version: 2), 4, 5)
+        h.add(.delete(), .notFound, 6, 7)
+        h.add(.compareAndSet(expectedVersion: 2, value: "x"), .versionMismatch, 8, 9)
+        h.add(.put("c", ifVersion: 0), .written(version: 1), 10, 11)
+        h.add(.get, .found("c", version: 1), 12, 13)
         #expect(h.check().isLinearizable)
 
         var resurrected = KVHistoryBuilder()
         resurrected.add(.put("a"), .written(version: 1), 0, 1)
-        resurrected.add(.delete(), .written(version: 2), 2, 3)
+        resurrected.add(.delete(), .written(version: 1), 2, 3)
         resurrected.add(.get, .found("a", version: 1), 4, 5)
         #expect(resurrected.check().violation != nil)
+
+        var wrongDeleteVersion = KVHistoryBuilder()
+        wrongDeleteVersion.add(.put("a"), .written(version: 1), 0, 1)
+        wrongDeleteVersion.add(.delete(), .written(version: 2), 2, 3)
+        #expect(wrongDeleteVersion.check().violation != nil)
     }
 
     @Test func increasingVersionsAcceptGapsButNotRegressions() {

@@ -13,9 +13,9 @@ import Testing
     }
 
     @Test(arguments: seeds)
-    func sparseOrHiddenVersionsPassUnderTheIncreasingModel(seed: UInt64) {
+    func sequenceNumberOrHiddenVersionsPassUnderTheIncreasingModel(seed: UInt64) {
         var shape = RandomKVHistory.Shape()
-        shape.sparseVersions = true
+        shape.logSequenceVersions = true
         shape.hiddenVersionProbability = 0.3
         let history = RandomKVHistory(seed: seed, shape: shape)
         let result = LinearizabilityChecker(model: KV(versioning: .increasing)).check(history.operations)

@@ -10,10 +10,22 @@ struct RandomKVHistory {
         var keys = 2
         var operationsPerClient = 15
         var unknownProbability = 0.1
-        /// Report versions as `7v + 3` instead of `v`, for the `.increasing` model.
-        var sparseVersions = false
+        /// Versions as a log sequence number shared by all keys (for the `.increasing`
+        /// model) instead of Keel's per-key counters.
+        var logSequenceVersions = false
         /// Probability that a client is not told a version it could have been told.
         var hiddenVersionProbability = 0.0
+    }
+
+    /// What an operation means to do; its concrete input is fixed when it is applied, so
+    /// that conditional writes name versions that exist (half of them current).
+    private enum Intent {
+        case put, get, delete, compareAndSet, conditionalDelete
+    }
+
+    private struct Stored {
+        var value: String?
+        var version: UInt64 = 0
     }
 
     /// A completed write, for building stale-read corruptions.
@@ -26,10 +38,14 @@ struct RandomKVHistory {
 
     private(set) var operations: [KVOperation] = []
     private(set) var writes: [Write] = []
+    private var store: [String: Stored] = [:]
+    private var lastSequence: UInt64 = 0
+    private let shape: Shape
 
     init(seed: UInt64, shape: Shape = Shape()) {
+        self.shape = shape
         var random = SimRandom(seed: seed)
-        var planned: [(operation: KVOperation, point: UInt64, takesEffect: Bool)] = []
+        var planned: [(operation: KVOperation, intent: Intent, point: UInt64, takesEffect: Bool)] = []
         for client in 0..<shape.clients {
             var time = random.uint64(in: 0...5)
             for _ in 0..<shape.operationsPerClient {
@@ -38,94 +54,81 @@ struct RandomKVHistory {
                 let unknown = random.chance(shape.unknownProbability)
                 let point = invoked + random.uint64(in: 0...(unknown ? 3 * duration : duration))
                 let operation = KVOperation(
-                    id: planned.count, client: client, key: "k\(random.int(in: 0...(shape.keys - 1)))",
-                    input: Self.randomInput(client: client, serial: planned.count, random: &random),
+                    id: planned.count, client: client, key: "k\(random.int(in: 0...(shape.keys - 1)))", input: .get,
                     invokedAt: invoked, outcome: unknown ? .unknown : .returned(.notFound, at: invoked + duration))
-                planned.append((operation, point, !unknown || random.chance(0.5)))
+                let intent: Intent = [.put, .put, .put, .get, .get, .get, .delete, .compareAndSet, .compareAndSet, .conditionalDelete][
+                    Int(random.below(10))]
+                planned.append((operation, intent, point, !unknown || random.chance(0.5)))
                 time = invoked + duration
             }
         }
-        run(planned.sorted { ($0.point, $0.operation.id) < ($1.point, $1.operation.id) }, shape: shape, random: &random)
+        for step in planned.sorted(by: { ($0.point, $0.operation.id) < ($1.point, $1.operation.id) }) {
+            var operation = step.operation
+            operation.input = input(for: step.intent, operation, random: &random)
+            if step.takesEffect { apply(&operation, random: &random) }
+            operations.append(operation)
+        }
         operations.sort { $0.id < $1.id }
     }
 
-    private static func randomInput(client: Int, serial: Int, random: inout SimRandom) -> KV.Input {
-        let value = "c\(client).\(serial)"
-        switch random.below(10) {
-        case 0..<3: return .put(value)
-        case 3..<6: return .get
-        case 6: return .delete(ifVersion: random.chance(0.5) ? random.uint64(in: 0...6) : nil)
-        default: return .compareAndSet(expectedVersion: random.uint64(in: 0...6), value: value)
-        }
-    }
-
-    /// Applies the operations in linearization order and fills in their outputs.
-    private mutating func run(
-        _ ordered: [(operation: KVOperation, point: UInt64, takesEffect: Bool)], shape: Shape, random: inout SimRandom
-    ) {
-        var store: [String: (value: String?, version: UInt64)] = [:]
-        for (planned, _, takesEffect) in ordered {
-            var operation = planned
-            guard takesEffect else {
-                operations.append(operation)
-                continue
-            }
-            let before = store[operation.key] ?? (nil, 0)
-            let (after, output) = Self.apply(operation.input, to: before)
-            store[operation.key] = after
-            if case .returned(_, let at) = operation.outcome {
-                let shown = Self.present(output, shape: shape, random: &random)
-                operation.outcome = .returned(shown, at: at)
-                if case .written(let version?) = shown {
-                    writes.append(Write(operation: operation.id, key: operation.key, value: after.value, version: version))
-                }
-            }
-            operations.append(operation)
-        }
-        if shape.sparseVersions {
-            for index in operations.indices { operations[index].input = Self.sparse(operations[index].input) }
-        }
-    }
-
-    /// The input with its `ifVersion` in the sparse numbering (`7v + 3`; 0 still means absent).
-    private static func sparse(_ input: KV.Input) -> KV.Input {
-        func map(_ version: UInt64?) -> UInt64? { version.map { $0 == 0 ? 0 : 7 * $0 + 3 } }
-        switch input {
+    private func input(for intent: Intent, _ operation: KVOperation, random: inout SimRandom) -> KV.Input {
+        let current = store[operation.key]?.version ?? 0
+        // Half the conditions name the current version, the rest a near miss.
+        let expected = random.chance(0.5) ? current : current + random.uint64(in: 1...2)
+        let value = "c\(operation.client).\(operation.id)"
+        switch intent {
+        case .put: return .put(value)
         case .get: return .get
-        case .put(let value, let ifVersion): return .put(value, ifVersion: map(ifVersion))
-        case .delete(let ifVersion): return .delete(ifVersion: map(ifVersion))
+        case .delete: return .delete()
+        case .compareAndSet: return .compareAndSet(expectedVersion: expected, value: value)
+        case .conditionalDelete: return .delete(ifVersion: expected)
         }
     }
 
-    private static func apply(
-        _ input: KV.Input, to state: (value: String?, version: UInt64)
-    ) -> ((value: String?, version: UInt64), KV.Output) {
+    /// Runs `operation` on the store and records its output (when the client saw one).
+    private mutating func apply(_ operation: inout KVOperation, random: inout SimRandom) {
+        var stored = store[operation.key] ?? Stored()
+        let output: KV.Output
         func matches(_ ifVersion: UInt64?) -> Bool {
             guard let expected = ifVersion else { return true }
-            return expected == 0 ? state.value == nil : (state.value != nil && state.version == expected)
+            return expected == 0 ? stored.value == nil : (stored.value != nil && stored.version == expected)
         }
-        switch input {
+        switch operation.input {
         case .get:
-            return (state, state.value.map { .found($0, version: state.version) } ?? .notFound)
+            output = stored.value.map { .found($0, version: stored.version) } ?? .notFound
         case .put(let value, let ifVersion):
-            guard matches(ifVersion) else { return (state, .versionMismatch) }
-            return ((value, state.version + 1), .written(version: state.version + 1))
+            guard matches(ifVersion) else { output = .versionMismatch; break }
+            stored = Stored(value: value, version: nextVersion(after: stored.version))
+            output = .written(version: stored.version)
         case .delete(let ifVersion):
-            guard matches(ifVersion) else { return (state, .versionMismatch) }
-            guard state.value != nil else { return (state, .notFound) }
-            return ((nil, state.version + 1), .written(version: state.version + 1))
+            guard matches(ifVersion) else { output = .versionMismatch; break }
+            guard stored.value != nil else { output = .notFound; break }
+            let reported = shape.logSequenceVersions ? nextVersion(after: stored.version) : stored.version
+            stored = Stored(value: nil, version: shape.logSequenceVersions ? reported : 0)
+            output = .written(version: reported)
+        }
+        store[operation.key] = stored
+        guard case .returned(_, let at) = operation.outcome else { return }
+        let shown = hideVersion(output, random: &random)
+        operation.outcome = .returned(shown, at: at)
+        if case .written(let version?) = shown, stored.value != nil {
+            writes.append(Write(operation: operation.id, key: operation.key, value: stored.value, version: version))
+        } else if case .written = shown {
+            writes.append(Write(operation: operation.id, key: operation.key, value: nil, version: 0))
         }
     }
 
-    /// The output as the client sees it: versions possibly spread out or hidden.
-    private static func present(_ output: KV.Output, shape: Shape, random: inout SimRandom) -> KV.Output {
-        func show(_ version: UInt64?) -> UInt64? {
-            guard let version, !random.chance(shape.hiddenVersionProbability) else { return nil }
-            return shape.sparseVersions ? 7 * version + 3 : version
-        }
+    private mutating func nextVersion(after version: UInt64) -> UInt64 {
+        guard shape.logSequenceVersions else { return version + 1 }
+        lastSequence += 1
+        return lastSequence
+    }
+
+    private func hideVersion(_ output: KV.Output, random: inout SimRandom) -> KV.Output {
+        guard random.chance(shape.hiddenVersionProbability) else { return output }
         switch output {
-        case .written(let version): return .written(version: show(version))
-        case .found(let value, let version): return .found(value, version: show(version))
+        case .written: return .written(version: nil)
+        case .found(let value, _): return .found(value, version: nil)
         case .notFound, .versionMismatch: return output
         }
     }

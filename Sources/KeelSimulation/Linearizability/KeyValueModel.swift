@@ -1,16 +1,15 @@
 /// The sequential specification of Keel's single-key operations: put, get, delete and
 /// compare-and-set (a put or delete with `ifVersion`), with a version per key.
 ///
-/// Versions of a key never repeat, across deletes too (a delete writes a tombstone version),
-/// so compare-and-set has no ABA problem. `ifVersion: 0` means "only if the key is absent".
-/// Two versioning rules:
-/// * `.perKeyCounter`: every successful write sets the version to the previous one plus one
-///   (the Raft simulation's state machine). Every state is exact, so the check is exact.
-/// * `.increasing`: a write returns any version greater than the previous one (a log
-///   sequence number, as the primary-backup data plane assigns). A write whose result is
-///   unknown leaves the version known only as a lower bound; a later read pins it. When an
-///   unknown-outcome conditional write meets an unknown version the model forgets the value
-///   too. These approximations can only accept more histories, never reject a linearizable one.
+/// `ifVersion: 0` means "only if the key is absent". Two versioning rules:
+/// * `.perKeyCounter`, Keel's API (docs/API.md): a key's first write has version 1, each
+///   later write adds 1; a delete reports the version it removed, and a key written again
+///   after a delete starts at 1. Every state is exact, so the check is exact.
+/// * `.increasing`: every write, deletes included, returns a version greater than any
+///   before it on the key (a log sequence number). A write whose result is unknown leaves
+///   the version known only as a lower bound; a later read pins it. When an unknown-outcome
+///   conditional write meets an unknown version the model forgets the value too. These
+///   approximations can only accept more histories, never reject a linearizable one.
 public struct KeyValueModel<Key: Hashable & Comparable & Sendable, Value: Hashable & Sendable>: LinearizabilityModel {
     /// A request on one key.
     public enum Input: Hashable, Sendable {
@@ -117,23 +116,32 @@ extension KeyValueModel {
         return state.valueKnown && state.versionExact ? .yes : .unknown
     }
 
+    /// The version a successful write reports under `.perKeyCounter`: the next one for a
+    /// put, the removed one for a delete.
+    func counterVersion(ofWrite newValue: Value?, after state: State) -> UInt64 {
+        newValue == nil ? state.version : state.version + 1
+    }
+
     /// Whether a write may have produced `version` from `state` (nil: not reported).
-    func acceptsWrittenVersion(_ version: UInt64?, after state: State) -> Bool {
+    func acceptsWrittenVersion(_ version: UInt64?, of newValue: Value?, after state: State) -> Bool {
         guard let version else { return true }
         switch versioning {
-        case .perKeyCounter: return state.versionExact && version == state.version + 1
+        case .perKeyCounter: return state.versionExact && version == counterVersion(ofWrite: newValue, after: state)
         case .increasing: return version > state.version
         }
     }
 
-    /// The state after a write of `newValue` that produced `version` (nil: not reported).
+    /// The state after a write of `newValue` (nil: a delete) that reported `version` (nil:
+    /// not reported).
     func written(_ newValue: Value?, version: UInt64?, after state: State) -> State {
-        if let version { return State(value: newValue, valueKnown: true, version: version, versionExact: true) }
         switch versioning {
         case .perKeyCounter:
-            return State(value: newValue, valueKnown: true, version: state.version + 1, versionExact: state.versionExact)
+            // An absent key has version 0: the next create starts at 1.
+            let next = newValue == nil ? 0 : state.version + 1
+            return State(value: newValue, valueKnown: true, version: next, versionExact: true)
         case .increasing:
-            return State(value: newValue, valueKnown: true, version: state.version, versionExact: false)
+            guard let version else { return State(value: newValue, valueKnown: true, version: state.version, versionExact: false) }
+            return State(value: newValue, valueKnown: true, version: version, versionExact: true)
         }
     }
 
@@ -172,7 +180,7 @@ extension KeyValueModel {
             guard applies != .no else { return nil }
             // A condition that held pins the version it compared against.
             let before = pinned(state, by: ifVersion)
-            guard acceptsWrittenVersion(version, after: before) else { return nil }
+            guard acceptsWrittenVersion(version, of: newValue, after: before) else { return nil }
             return written(newValue, version: version, after: before)
         case .versionMismatch?:
             return holds == .yes ? nil : state
