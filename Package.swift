@@ -18,8 +18,11 @@ let package = Package(
     products: [
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .executable(name: "keel", targets: ["keel"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
         .systemLibrary(
@@ -44,6 +47,12 @@ let package = Package(
         .target(
             name: "KeelSimulation",
             dependencies: ["KeelRaft", "KeelReplication", "KeelCluster", "KeelTypes"],
+            swiftSettings: strict),
+
+        // The server binary: keel meta | data | router | dev.
+        .executableTarget(
+            name: "keel",
+            dependencies: ["KeelTypes", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         .testTarget(name: "KeelTypesTests", dependencies: ["KeelTypes"], swiftSettings: strict),
