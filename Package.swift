@@ -22,6 +22,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
@@ -49,6 +53,18 @@ let package = Package(
             dependencies: ["KeelRaft", "KeelReplication", "KeelCluster", "KeelTypes"],
             swiftSettings: strict),
 
+        // The router: HTTP API, routing by key range, bulk ingest.
+        .target(
+            name: "KeelRouter",
+            dependencies: [
+                "KeelTypes",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // The server binary: keel meta | data | router | dev.
         .executableTarget(
             name: "keel",
@@ -60,6 +76,7 @@ let package = Package(
         .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
+        .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
     ]
 )
