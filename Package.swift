@@ -18,7 +18,9 @@ let package = Package(
     products: [
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .library(name: "KeelClient", targets: ["KeelClient"]),
         .executable(name: "keel", targets: ["keel"]),
+        .executable(name: "keelctl", targets: ["keelctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -26,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/onevcat/Rainbow.git", from: "4.2.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
@@ -65,10 +69,26 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Swift client for the router's HTTP API.
+        .target(
+            name: "KeelClient",
+            dependencies: ["KeelTypes", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strict),
+
         // The server binary: keel meta | data | router | dev.
         .executableTarget(
             name: "keel",
             dependencies: ["KeelTypes", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+
+        // The admin CLI.
+        .executableTarget(
+            name: "keelctl",
+            dependencies: [
+                "KeelTypes", "KeelClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Rainbow", package: "Rainbow"),
+            ],
             swiftSettings: strict),
 
         .testTarget(name: "KeelTypesTests", dependencies: ["KeelTypes"], swiftSettings: strict),
@@ -77,6 +97,7 @@ let package = Package(
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
+        .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
     ]
 )
