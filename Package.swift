@@ -75,10 +75,16 @@ let package = Package(
             dependencies: ["KeelTypes", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strict),
 
+        // Runs a whole cluster as child processes (keel dev, process-level tests).
+        .target(name: "KeelLocalCluster", dependencies: ["KeelTypes"], swiftSettings: strict),
+
         // The server binary: keel meta | data | router | dev.
         .executableTarget(
             name: "keel",
-            dependencies: ["KeelTypes", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "KeelTypes", "KeelLocalCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
 
         // The admin CLI.

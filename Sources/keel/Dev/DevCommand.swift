@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelLocalCluster
 
 /// `keel dev`: a whole local cluster as child processes under one folder.
 struct DevCommand: AsyncParsableCommand {
@@ -60,11 +61,15 @@ struct DevCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = DevOptions(
-            directory: dir, httpPort: httpPort, dataNodes: dataNodes, metaNodes: metaNodes,
-            replicas: replicas, replication: replication, initialShards: initialShards, basePort: basePort)
+        var options = LocalClusterOptions(directory: dir)
+        options.metaNodes = metaNodes
+        options.dataNodes = dataNodes
+        options.replicas = replicas
+        options.replication = replication
+        options.initialShards = initialShards
+        let ports = LocalClusterPorts.sequential(base: basePort, httpPort: httpPort, metaNodes: metaNodes, dataNodes: dataNodes)
         let supervisor = LocalClusterSupervisor(
-            plan: LocalClusterPlan(options: options), executable: try Self.ownExecutable())
+            plan: LocalClusterPlan(options: options, ports: ports), executable: try Self.ownExecutable())
         try await supervisor.run()
     }
 
@@ -74,7 +79,7 @@ struct DevCommand: AsyncParsableCommand {
         if let resolved { return resolved }
         let argument0 = CommandLine.arguments[0]
         guard FileManager.default.isExecutableFile(atPath: argument0) else {
-            throw DevError("cannot find the keel executable (\(argument0))")
+            throw LocalClusterError("cannot find the keel executable (\(argument0))")
         }
         return argument0
     }

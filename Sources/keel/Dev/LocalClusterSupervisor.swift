@@ -1,4 +1,5 @@
 import Foundation
+import KeelLocalCluster
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -14,46 +15,41 @@ struct LocalClusterSupervisor {
     var readinessTimeout: Duration = .seconds(60)
 
     func run() async throws {
-        try FileManager.default.createDirectory(atPath: plan.directory, withIntermediateDirectories: true)
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
-        var children: [ChildProcess] = []
+        let cluster = LocalCluster(plan: plan, executable: executable)
         do {
-            for member in plan.startOrder {
-                let child = try ChildProcess(
-                    name: member.name, executable: executable, arguments: member.arguments,
-                    folder: "\(plan.directory)/\(member.name)")
-                try child.start()
-                children.append(child)
+            try cluster.start { member, child in
                 print("started \(member.name.padding(toLength: 7, withPad: " ", startingAt: 0)) pid \(child.pid)  \(member.listen)")
             }
-            try await waitUntilReady(children: children, signals: signals)
+            try await waitUntilReady(cluster: cluster, signals: signals)
             printWelcome()
-            try await superviseUntilSignal(children: children, signals: signals)
+            try await superviseUntilSignal(cluster: cluster, signals: signals)
         } catch {
-            await stop(children)
+            await stop(cluster)
             throw error
         }
-        await stop(children)
+        await stop(cluster)
     }
 
-    private func waitUntilReady(children: [ChildProcess], signals: SignalWatcher) async throws {
+    private func waitUntilReady(cluster: LocalCluster, signals: SignalWatcher) async throws {
         let url = URL(string: "http://\(plan.router.listen)/readyz")!
         let deadline = ContinuousClock.now.advanced(by: readinessTimeout)
         while ContinuousClock.now < deadline {
-            if signals.received != nil { throw DevError("interrupted before the cluster was ready") }
-            if let dead = children.first(where: { !$0.isRunning }) {
-                throw DevError("\(dead.name) exited with status \(dead.exitStatus) during startup; see \(dead.logPath)\n\(Self.tail(of: dead.logPath))")
+            if signals.received != nil { throw LocalClusterError("interrupted before the cluster was ready") }
+            if let dead = cluster.firstExited {
+                throw LocalClusterError(
+                    "\(dead.name) exited with status \(dead.exitStatus) during startup; see \(dead.logPath)\n\(dead.logTail())")
             }
             if await Self.isReady(url) { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw DevError("the cluster was not ready within \(readinessTimeout); logs are under \(plan.directory)/*/keel.log")
+        throw LocalClusterError("the cluster was not ready within \(readinessTimeout); logs are under \(plan.directory)/*/keel.log")
     }
 
-    private func superviseUntilSignal(children: [ChildProcess], signals: SignalWatcher) async throws {
+    private func superviseUntilSignal(cluster: LocalCluster, signals: SignalWatcher) async throws {
         var reported = Set<String>()
         while signals.received == nil {
-            for child in children where !child.isRunning && !reported.contains(child.name) {
+            for child in cluster.processes.values where !child.isRunning && !reported.contains(child.name) {
                 reported.insert(child.name)
                 print("\(child.name) exited with status \(child.exitStatus); see \(child.logPath)")
             }
@@ -62,8 +58,8 @@ struct LocalClusterSupervisor {
         print("\nstopping the cluster…")
     }
 
-    private func stop(_ children: [ChildProcess]) async {
-        for child in children.reversed() { await child.stop(grace: .seconds(10)) }
+    private func stop(_ cluster: LocalCluster) async {
+        await cluster.stop()
         print("stopped; data kept in \(plan.directory)")
     }
 
@@ -91,11 +87,6 @@ struct LocalClusterSupervisor {
         request.timeoutInterval = 1
         guard let (_, response) = try? await URLSession.shared.data(for: request) else { return false }
         return (response as? HTTPURLResponse)?.statusCode == 200
-    }
-
-    static func tail(of path: String, lines: Int = 20) -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 }
 
