@@ -141,12 +141,13 @@ extension RaftNode {
             progress[position].probeSent = false
             sendAppend(to: position, allowEmpty: true)
         case .replicate where peerProgress.match < log.lastIndex:
-            if peerProgress.inflights.isFull {
-                // The window may be full of lost messages: an empty append either frees it
-                // (accepted) or reveals the gap (rejected, back to probing).
-                sendAppend(to: position, allowEmpty: true, probeOnly: true)
-            } else {
+            if !peerProgress.inflights.isFull && peerProgress.next <= log.lastIndex {
                 sendAppends(to: position)
+            } else {
+                // Everything was sent but not all acknowledged: the messages may be lost.
+                // An empty append either is accepted (freeing the window) or reveals the
+                // gap (rejected: back to probing).
+                sendAppend(to: position, allowEmpty: true, probeOnly: true)
             }
         case .snapshot:
             retransmitSnapshotIfStalled(at: position)

@@ -17,6 +17,10 @@ struct TestNetwork {
     var delivered: [RaftMessage] = []
     /// Entries applied anywhere, by index: the state-machine-safety oracle.
     var appliedAnywhere: [LogIndex: Entry] = [:]
+    /// State-machine-safety violations seen (two nodes applied different entries at one
+    /// index). Recorded as test failures unless `expectSafety` is false (bug tests).
+    var safetyViolations: [String] = []
+    var expectSafety = true
 
     struct Link: Hashable { var from: RaftNodeID; var to: RaftNodeID }
 
@@ -46,11 +50,6 @@ struct TestNetwork {
         set { nodes[id] = newValue }
     }
 
-    subscript(raw: UInt64) -> TestNode {
-        get { nodes[RaftNodeID(raw)]! }
-        set { nodes[RaftNodeID(raw)] = newValue }
-    }
-
     /// Runs one input on a node and carries out its output.
     @discardableResult
     mutating func step(_ id: RaftNodeID, _ input: RaftInput) -> RaftOutput {
@@ -63,12 +62,13 @@ struct TestNetwork {
         return output
     }
 
-    @discardableResult
-    mutating func step(_ raw: UInt64, _ input: RaftInput) -> RaftOutput { step(RaftNodeID(raw), input) }
-
     private mutating func checkApplied(_ entry: Entry, on id: RaftNodeID) {
         if let other = appliedAnywhere[entry.index] {
-            #expect(other == entry, "state machine safety: \(id) applied \(entry) where another node applied \(other)")
+            if other != entry {
+                let violation = "state machine safety: \(id) applied \(entry) where another node applied \(other)"
+                safetyViolations.append(violation)
+                if expectSafety { Issue.record(Comment(rawValue: violation)) }
+            }
         } else {
             appliedAnywhere[entry.index] = entry
         }
@@ -127,40 +127,46 @@ struct TestNetwork {
     }
 
     /// Makes `id` campaign and delivers everything: with a healthy network it leads.
-    mutating func elect(_ raw: UInt64) {
-        step(RaftNodeID(raw), .campaign)
+    mutating func elect(_ id: RaftNodeID) {
+        step(id, .campaign)
         stabilize()
     }
 
     /// Proposes one entry on `id` and delivers everything.
     @discardableResult
-    mutating func propose(_ raw: UInt64, _ data: [UInt8], id proposal: UInt64 = 0) -> RaftOutput {
-        let output = step(RaftNodeID(raw), .propose([Proposal(id: ProposalID(proposal), data: data)]))
+    mutating func propose(_ id: RaftNodeID, _ data: [UInt8], id proposal: UInt64 = 0) -> RaftOutput {
+        let output = step(id, .propose([Proposal(id: ProposalID(proposal), data: data)]))
         stabilize()
         return output
     }
 
     // MARK: Partitions and crashes
 
-    mutating func cut(_ a: UInt64, _ b: UInt64) {
-        cutLinks.insert(Link(from: RaftNodeID(a), to: RaftNodeID(b)))
-        cutLinks.insert(Link(from: RaftNodeID(b), to: RaftNodeID(a)))
+    mutating func cut(_ a: RaftNodeID, _ b: RaftNodeID) {
+        cutLinks.insert(Link(from: a, to: b))
+        cutLinks.insert(Link(from: b, to: a))
     }
 
-    mutating func isolate(_ raw: UInt64) {
-        for other in ids where other.rawValue != raw { cut(raw, other.rawValue) }
+    /// Cuts only the direction `from` → `to`.
+    mutating func cutOneWay(from: RaftNodeID, to: RaftNodeID) {
+        cutLinks.insert(Link(from: from, to: to))
+    }
+
+    mutating func isolate(_ id: RaftNodeID) {
+        for other in ids where other != id { cut(id, other) }
     }
 
     mutating func heal() { cutLinks.removeAll() }
 
     /// Stops a node: it loses all volatile state and receives nothing.
-    mutating func crash(_ raw: UInt64) {
-        nodes[RaftNodeID(raw)]!.isUp = false
+    mutating func crash(_ id: RaftNodeID) {
+        nodes[id]!.isUp = false
+        queue.removeAll { $0.to == id || $0.from == id }
     }
 
     /// Restarts a crashed node from what it persisted.
-    mutating func restart(_ raw: UInt64) {
-        nodes[RaftNodeID(raw)]!.start()
+    mutating func restart(_ id: RaftNodeID) {
+        nodes[id]!.start()
     }
 
     var leaders: [RaftNodeID] { ids.filter { nodes[$0]!.isUp && nodes[$0]!.raft.currentRole == .leader } }
