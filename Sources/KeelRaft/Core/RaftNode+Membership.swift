@@ -20,6 +20,7 @@ extension RaftNode {
     /// Adds progress for new members, drops it for removed ones, updates learner flags.
     private mutating func syncProgress(with next: RaftConfiguration) {
         for peer in progress.all where !next.contains(peer.id) && peer.id != config.id {
+            sendFarewell(to: peer)
             progress.remove(peer.id)
         }
         for member in next.members {
@@ -30,6 +31,16 @@ extension RaftNode {
                                          maxInflightMessages: config.maxInflightMessages))
             }
         }
+    }
+
+    /// A last append to a removed member, from what it is known to hold, with the commit
+    /// index: it learns of its own removal and stops campaigning (if the message arrives;
+    /// otherwise PreVote and leases keep it harmless).
+    private mutating func sendFarewell(to peer: Progress) {
+        guard let prevTerm = log.term(at: peer.match) else { return }
+        let entries = log.entries(from: peer.match.next, maxBytes: config.maxMessageBytes)
+        send(to: peer.id, .append(AppendRequest(prevLogIndex: peer.match, prevLogTerm: prevTerm,
+                                                entries: entries, commit: log.committed)))
     }
 
     /// The leader's own removal committed: hand leadership to the most up-to-date voter

@@ -107,12 +107,10 @@ extension RaftNode {
     /// index of that term; skip the whole term (or to the follower's end of log).
     private mutating func handleRejection(at position: Int, rejectedIndex: LogIndex, hint: RejectHint) {
         let peer = progress[position]
-        switch peer.state {
-        case .replicate where rejectedIndex <= peer.match: return  // stale
-        case .probe where rejectedIndex != peer.next.previous: return  // stale
-        case .snapshot: return
-        default: break
-        }
+        // Stale answers: to an append we no longer wait for, or below what is known to
+        // match (which a correct follower never rejects; ignoring it avoids a ping-pong).
+        guard rejectedIndex > peer.match, peer.state != .snapshot else { return }
+        if peer.state == .probe && rejectedIndex != peer.next.previous { return }
         var next = hint.conflictIndex
         if let conflictTerm = hint.conflictTerm,
            let ours = log.lastIndex(ofTerm: conflictTerm, atOrBelow: rejectedIndex) {

@@ -24,3 +24,47 @@ extension TestNetwork {
         return up.allSatisfy { nodes[$0]!.appliedData == nodes[first]!.appliedData }
     }
 }
+
+extension TestNetwork {
+    /// Leader completeness: every entry applied anywhere is in every current leader's log
+    /// (where the leader has not compacted it). Returns the violations.
+    func leaderCompletenessViolations() -> [String] {
+        var violations: [String] = []
+        for id in leaders {
+            let raft = nodes[id]!.raft!
+            for (index, entry) in appliedAnywhere where index >= raft.firstLogIndex {
+                if raft.entry(at: index) != entry {
+                    violations.append("leader \(id) (\(raft.currentTerm)) lacks committed \(entry)")
+                }
+            }
+        }
+        return violations
+    }
+
+    /// Log matching: if two logs hold an entry with the same index and term, they hold the
+    /// same entries up to it (checked over the indexes both still store).
+    func logMatchingViolations() -> [String] {
+        var violations: [String] = []
+        let all = ids.map { nodes[$0]!.raft! }
+        for (a, left) in all.enumerated() {
+            for right in all[(a + 1)...] {
+                let low = max(left.firstLogIndex, right.firstLogIndex)
+                let high = min(left.lastLogIndex, right.lastLogIndex)
+                guard low <= high else { continue }
+                // Find the highest index where the terms agree; below it all must match.
+                var index = high
+                while index >= low, left.term(at: index) != right.term(at: index) { index = index.previous; if index == .zero { break } }
+                guard index >= low, left.term(at: index) == right.term(at: index) else { continue }
+                var check = low
+                while check <= index {
+                    if left.entry(at: check) != right.entry(at: check) {
+                        violations.append("\(left.id) and \(right.id) agree at \(index) but differ at \(check)")
+                        break
+                    }
+                    check = check.next
+                }
+            }
+        }
+        return violations
+    }
+}

@@ -161,6 +161,7 @@ struct TestNetwork {
     /// Stops a node: it loses all volatile state and receives nothing.
     mutating func crash(_ id: RaftNodeID) {
         nodes[id]!.isUp = false
+        nodes[id]!.storage.loseUnsyncedWrites()
         queue.removeAll { $0.to == id || $0.from == id }
     }
 
@@ -228,17 +229,25 @@ struct TestNode {
     }
 }
 
-/// What a node persisted: the shell's side of the output contract.
+/// What a node persisted: the shell's side of the output contract. Writes become
+/// durable only at an fsync (`mustSync`); a crash loses everything written since.
 struct TestStorage {
     var hardState: HardState
     var snapshot: Snapshot
     var entries: [Entry]
     var syncs = 0
+    private var durable: (HardState, Snapshot, [Entry])
 
     init(bootstrap: RaftBootstrap) {
         hardState = bootstrap.hardState
         snapshot = bootstrap.snapshot
         entries = bootstrap.entries
+        durable = (hardState, snapshot, entries)
+    }
+
+    /// A crash: unsynced writes are lost.
+    mutating func loseUnsyncedWrites() {
+        (hardState, snapshot, entries) = durable
     }
 
     func bootstrap(applied: LogIndex) -> RaftBootstrap {
@@ -259,7 +268,10 @@ struct TestStorage {
             entries += output.entriesToPersist
         }
         if let hard = output.hardState { hardState = hard }
-        if output.mustSync { syncs += 1 }
+        if output.mustSync {
+            syncs += 1
+            durable = (hardState, snapshot, entries)
+        }
     }
 }
 
