@@ -256,12 +256,15 @@ struct TestStorage {
 
     mutating func persist(_ output: RaftOutput) {
         if let snapshot = output.snapshot {
+            // A shell writes the snapshot durably before it drops the log prefix.
             self.snapshot = snapshot
+            durable.1 = snapshot
             if output.restoreStateMachine {
                 entries.removeAll()
             } else {
                 entries.removeAll { $0.index <= snapshot.metadata.index }
             }
+            durable.2.removeAll { $0.index <= snapshot.metadata.index || output.restoreStateMachine }
         }
         if let first = output.entriesToPersist.first?.index {
             entries.removeAll { $0.index >= first }
