@@ -155,6 +155,7 @@ struct Chaos {
             default: break
             }
             guard network[message.to].isUp, !network.cutLinks.contains(.init(from: message.from, to: message.to)) else { continue }
+            network.delivered.append(message)
             network.step(message.to, .message(message))
         }
     }
