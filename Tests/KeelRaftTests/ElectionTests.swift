@@ -59,6 +59,11 @@ import Testing
         for _ in 0..<100 { network.step(3, .tick); network.stabilize() }
         #expect(network[3].raft.currentTerm == termBefore)
         #expect(network[3].raft.currentRole == .preCandidate)
+        // One pre-election per randomized timeout (10 to 19 ticks), not one per tick.
+        var isolated = network[3].raft!
+        var requests = 0
+        for _ in 0..<100 { requests += isolated.step(.tick).messages.count }
+        #expect(requests >= 2 * 5 && requests <= 2 * 10)
         network.heal()
         network.tickAll(3)
         #expect(network.leaders == [1], "the rejoining node must not disrupt the leader")

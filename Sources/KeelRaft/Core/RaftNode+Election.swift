@@ -11,6 +11,9 @@ extension RaftNode {
     private mutating func tickElection() {
         electionElapsed += 1
         guard isPromotable, electionElapsed >= randomizedElectionTimeout else { return }
+        // A new (randomized) timeout for the next attempt: a failed pre-election does not
+        // reset the timer by itself.
+        resetElectionTimer()
         campaign(config.preVote ? .preElection : .election)
     }
 
