@@ -98,7 +98,7 @@ let package = Package(
             swiftSettings: strict),
 
         .testTarget(name: "KeelTypesTests", dependencies: ["KeelTypes"], swiftSettings: strict),
-        .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft", "KeelSimulation"], swiftSettings: strict),
+        .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft"], swiftSettings: strict),
         .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
