@@ -18,8 +18,13 @@ let package = Package(
     products: [
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .library(name: "KeelWire", targets: ["KeelWire"]),
+        .library(name: "KeelTransport", targets: ["KeelTransport"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
         .systemLibrary(
@@ -40,6 +45,18 @@ let package = Package(
         // Storage: durable log, shard store on SQLite, LZ4 value codec.
         .target(name: "KeelStorage", dependencies: ["CSQLite", "CLZ4", "KeelTypes"], swiftSettings: strict),
 
+        // Peer protocol: versioned binary encoding (KeelWire) and the SwiftNIO transport that carries it.
+        .target(name: "KeelWire", dependencies: ["KeelTypes"], swiftSettings: strict),
+        .target(
+            name: "KeelTransport",
+            dependencies: [
+                "KeelWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // Test support: deterministic simulator and linearizability checker.
         .target(
             name: "KeelSimulation",
@@ -52,5 +69,16 @@ let package = Package(
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
+        .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),
+        .testTarget(
+            name: "KeelTransportTests",
+            dependencies: [
+                "KeelTransport", "KeelWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
     ]
 )
