@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "KeelTransport",
             dependencies: [
-                "KeelWire",
+                "KeelWire", "KeelTypes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
