@@ -125,6 +125,12 @@ public final class PeerTransport: Sendable {
         return pool
     }
 
+    /// The state of the connections to `peer`, or nil if this transport never sent to it.
+    public func statistics(for peer: PeerAddress) -> PeerStatistics? {
+        guard let pool = state.withLock({ $0.peers[peer] }) else { return nil }
+        return pool.links.map(\.statistics).reduce(PeerStatistics(), +)
+    }
+
     // MARK: Closing
 
     /// Closes the connections to `peer` (a node that left the cluster), failing its pending
