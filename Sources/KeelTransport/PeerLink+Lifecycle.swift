@@ -148,6 +148,8 @@ extension PeerLink {
             case .backingOff(let timer): effects.cancelTimers.append(timer)
             case .idle, .connecting, .closed: break
             }
+            if let sweep = state.timeoutSweep { effects.cancelTimers.append(sweep.timer) }
+            state.timeoutSweep = nil
             state.phase = .closed(error)
             state.failEverything(error, into: &effects)
             effects.unregister = !isDialer
@@ -166,7 +168,6 @@ extension PeerLink.State {
         let queued = queue.queuedRequestIDs
         for (id, entry) in pending where !queued.contains(id) {
             pending[id] = nil
-            if let timer = entry.timeout { effects.cancelTimers.append(timer) }
             effects.completeRequests.append((entry.continuation, .failure(error.possiblyDelivered())))
         }
     }
@@ -175,7 +176,6 @@ extension PeerLink.State {
     mutating func failEverything(_ error: TransportError, into effects: inout PeerLink.Effects) {
         failWrittenRequests(error, into: &effects)
         for (_, entry) in pending {
-            if let timer = entry.timeout { effects.cancelTimers.append(timer) }
             effects.completeRequests.append((entry.continuation, .failure(error)))
         }
         pending = [:]

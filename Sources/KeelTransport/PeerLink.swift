@@ -37,7 +37,8 @@ final class PeerLink: Sendable {
 
     struct PendingRequest: Sendable {
         var continuation: CheckedContinuation<WireEnvelope, any Error>
-        var timeout: Scheduled<Void>?
+        var deadline: NIODeadline
+        var timeout: Duration
     }
 
     struct State: Sendable {
@@ -51,6 +52,10 @@ final class PeerLink: Sendable {
         var nextCorrelationID: UInt64 = 1
         var nextWaiterID: UInt64 = 1
         var drainScheduled = false
+        /// One timer per link expires requests: it is set for the earliest deadline and,
+        /// when it fires, re-set for the next. With one timeout for all requests no request
+        /// touches a timer, except the first after the table was empty.
+        var timeoutSweep: (timer: Scheduled<Void>, deadline: NIODeadline)?
         /// Consecutive failed connection attempts (reset by a completed handshake).
         var failedAttempts = 0
     }
@@ -177,13 +182,14 @@ final class PeerLink: Sendable {
                     } else if !state.waiters.isEmpty || !state.queue.append(frame) {
                         effects.completeRequests.append((continuation, .failure(overloaded(state))))
                     } else {
-                        state.pending[id] = PendingRequest(continuation: continuation, timeout: nil)
+                        let deadline = NIODeadline.now() + TimeAmount(timeout)
+                        state.pending[id] = PendingRequest(continuation: continuation, deadline: deadline, timeout: timeout)
                         effects = state.afterEnqueue()
+                        armTimeoutSweep(&state, for: deadline, into: &effects)
                     }
                     return effects
                 }
                 effects.run(on: self)
-                armTimeout(id, after: timeout)
                 if Task.isCancelled { expire(id, TransportError(.cancelled, "request to \(label) was cancelled")) }
             }
         } onCancel: {
@@ -191,16 +197,35 @@ final class PeerLink: Sendable {
         }
     }
 
-    private func armTimeout(_ id: UInt64, after timeout: Duration) {
-        let task = eventLoop.scheduleTask(in: TimeAmount(timeout)) { [self] in
-            expire(id, TransportError(.timeout, "no response from \(label) within \(timeout)"))
+    /// Makes sure the sweep timer fires no later than `deadline`.
+    private func armTimeoutSweep(_ state: inout State, for deadline: NIODeadline, into effects: inout Effects) {
+        if let sweep = state.timeoutSweep {
+            guard deadline < sweep.deadline else { return }
+            effects.cancelTimers.append(sweep.timer)
         }
-        let armed = state.withLock { state -> Bool in
-            guard state.pending[id] != nil else { return false }
-            state.pending[id]!.timeout = task
-            return true
+        let timer = eventLoop.scheduleTask(deadline: deadline) { [self] in sweepTimeouts() }
+        state.timeoutSweep = (timer, deadline)
+    }
+
+    /// Fails every request whose deadline has passed, and re-arms for the next deadline.
+    private func sweepTimeouts() {
+        let now = NIODeadline.now()
+        let (expired, effects) = state.withLock { state -> ([(UInt64, PendingRequest, Bool)], Effects) in
+            var effects = Effects()
+            state.timeoutSweep = nil
+            let due = state.pending.filter { $0.value.deadline <= now }
+            let unsent = Set(state.queue.removeAll { $0.kind == .request && due[$0.correlationID] != nil }.map(\.correlationID))
+            for id in due.keys { state.pending[id] = nil }
+            if let next = state.pending.values.lazy.map(\.deadline).min() {
+                armTimeoutSweep(&state, for: next, into: &effects)
+            }
+            return (due.map { ($0.key, $0.value, !unsent.contains($0.key)) }, effects)
         }
-        if !armed { task.cancel() }
+        effects.run(on: self)
+        for (_, entry, written) in expired {
+            let error = TransportError(.timeout, "no response from \(label) within \(entry.timeout)")
+            entry.continuation.resume(throwing: written ? error.possiblyDelivered() : error)
+        }
     }
 
     /// Fails a pending request (timeout or cancellation). If its frame was never written it
@@ -212,7 +237,6 @@ final class PeerLink: Sendable {
             return (entry, unsent.isEmpty)
         }
         guard let (entry, written) = expired else { return }
-        entry.timeout?.cancel()
         entry.continuation.resume(throwing: written ? error.possiblyDelivered() : error)
     }
 
@@ -222,7 +246,6 @@ final class PeerLink: Sendable {
             shared.logger.trace("late or unknown response", metadata: ["peer.address": "\(label)", "correlation.id": "\(id)"])
             return
         }
-        entry.timeout?.cancel()
         entry.continuation.resume(with: result.mapError { $0 })
     }
 

@@ -21,6 +21,26 @@ struct TransportFailureTests {
         await silent.value
     }
 
+    @Test("requests with different timeouts each expire on their own deadline")
+    func mixedTimeouts() async throws {
+        let (server, address) = try await listeningTransport("b")
+        let client = PeerTransport(configuration: testConfiguration("a"))
+        var iterator = server.inbound.makeAsyncIterator()
+        let long = Task { try await client.request(Ping(sequence: 1), to: address, timeout: .seconds(30), expecting: Pong.self) }
+        guard case .request(let held) = await iterator.next() else {
+            Issue.record("expected the first request")
+            return
+        }
+        // Shorter than the pending request's deadline: the sweep must re-arm earlier.
+        let short = await transportError { _ = try await client.request(Ping(sequence: 2), to: address, timeout: .milliseconds(50)) }
+        #expect(short?.code == .timeout)
+        #expect(client.statistics(for: address)?.pendingRequests == 1)
+        held.respond(Pong(sequence: 1, servedBy: "b"))
+        #expect(try await long.value == Pong(sequence: 1, servedBy: "b"))
+        await client.shutdown()
+        await server.shutdown()
+    }
+
     @Test("a request to a port nobody listens on fails as unreachable, not delivered")
     func unreachable() async throws {
         let address = PeerAddress(host: "127.0.0.1", port: try await freePort())

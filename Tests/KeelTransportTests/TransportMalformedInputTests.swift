@@ -46,25 +46,33 @@ func frameHeader(length: UInt32, kind: UInt8, correlationID: UInt64 = 0) -> [UIn
 
 @Suite("Malformed and oversize frames", .timeLimit(.minutes(1)))
 struct TransportMalformedInputTests {
-    static let badStreams: [(String, [UInt8], Bool)] = [
-        ("oversize length before the handshake", frameHeader(length: .max, kind: 1), false),
-        ("oversize length after the handshake", frameHeader(length: 1 << 20 + 1, kind: 1), true),
-        ("length shorter than a header", frameHeader(length: 3, kind: 1), true),
-        ("unknown frame kind", frameHeader(length: 9, kind: 77), true),
-        ("a message before the handshake", frameHeader(length: 11, kind: 1) + [1, 1], false),
-        ("a second hello", frameHeader(length: 9, kind: 0), true),
-        ("an envelope whose header does not decode", frameHeader(length: 10, kind: 1) + [0x80], true),
-        ("a hello that does not decode", frameHeader(length: 12, kind: 0) + [200, 1, 2], false),
+    static let badStreams: [(String, [UInt8], Bool, TransportError.Code)] = [
+        ("oversize length before the handshake", frameHeader(length: .max, kind: 1), false, .frameTooLarge),
+        ("oversize length after the handshake", frameHeader(length: 1 << 20 + 1, kind: 1), true, .frameTooLarge),
+        ("length shorter than a header", frameHeader(length: 3, kind: 1), true, .malformedFrame),
+        ("unknown frame kind", frameHeader(length: 9, kind: 77), true, .malformedFrame),
+        ("a message before the handshake", frameHeader(length: 11, kind: 1) + [1, 1], false, .malformedFrame),
+        ("a second hello", frameHeader(length: 9, kind: 0), true, .malformedFrame),
+        ("an envelope whose header does not decode", frameHeader(length: 10, kind: 1) + [0x80], true, .malformedFrame),
+        ("a hello that does not decode", frameHeader(length: 12, kind: 0) + [200, 1, 2], false, .malformedFrame),
     ]
 
-    @Test("a bad frame closes its connection; the server keeps serving others", arguments: badStreams)
-    func badFrameClosesConnection(name: String, bytes: [UInt8], afterHandshake: Bool) async throws {
-        let (server, address) = try await listeningTransport("b") { $0.maxFrameBytes = 1 << 20 }
+    @Test("a bad frame closes its connection with a logged error; the server keeps serving others", arguments: badStreams)
+    func badFrameClosesConnection(name: String, bytes: [UInt8], afterHandshake: Bool, code: TransportError.Code) async throws {
+        let logs = CapturedLogs()
+        let (server, address) = try await listeningTransport("b") {
+            $0.maxFrameBytes = 1 << 20
+            $0.logger = logs.logger()
+        }
         let echo = serveEcho(server)
         let raw = try await RawClient.connect(to: address)
         if afterHandshake { try await raw.sayHello() }
         try await raw.write(bytes)
         try await raw.closedByPeer()
+        let errors = logs.all.filter { $0.level == .error }
+        #expect(errors.count == 1)
+        #expect(errors.first?.message == "closing peer connection")
+        #expect(errors.first?.metadata["error"]?.hasPrefix(code.rawValue) == true)
 
         let client = PeerTransport(configuration: testConfiguration("a"))
         let pong = try await client.request(Ping(sequence: 9), to: address, timeout: .seconds(10), expecting: Pong.self)
