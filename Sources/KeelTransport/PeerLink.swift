@@ -95,20 +95,30 @@ final class PeerLink: Sendable {
     /// Queues a one-way message or fails at once with `overloaded` if the queue is full.
     func trySend(_ frame: OutboundFrame) throws(TransportError) {
         try checkSize(frame)
-        let effects = state.withLock { state -> Result<Effects, TransportError> in
+        guard let effects = try enqueueWithoutWaiting(frame) else {
+            throw state.withLock { overloaded($0) }
+        }
+        effects.run(on: self)
+    }
+
+    /// Queues `frame` if there is room and nobody waits ahead of it; nil if there is not.
+    private func enqueueWithoutWaiting(_ frame: OutboundFrame) throws(TransportError) -> Effects? {
+        let outcome = state.withLock { state -> Result<Effects?, TransportError> in
             if case .closed(let error) = state.phase { return .failure(error) }
-            guard state.waiters.isEmpty, state.queue.append(frame) else {
-                return .failure(overloaded(state))
-            }
+            guard state.waiters.isEmpty, state.queue.append(frame) else { return .success(nil) }
             return .success(state.afterEnqueue())
         }
-        try effects.get().run(on: self)
+        return try outcome.get()
     }
 
     /// Queues a one-way message, waiting for room if the queue is full (up to
     /// `maxSuspendedSends` waiting senders; beyond that, `overloaded`).
     func send(_ frame: OutboundFrame) async throws {
         try checkSize(frame)
+        if let effects = try enqueueWithoutWaiting(frame) {
+            effects.run(on: self)  // The common case: room in the queue, no task suspension.
+            return
+        }
         let id = state.withLock { state in
             defer { state.nextWaiterID += 1 }
             return state.nextWaiterID
