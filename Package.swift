@@ -19,11 +19,14 @@ let package = Package(
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
         .library(name: "KeelClient", targets: ["KeelClient"]),
+        .library(name: "KeelWire", targets: ["KeelWire"]),
+        .library(name: "KeelTransport", targets: ["KeelTransport"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keelctl", targets: ["keelctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
@@ -50,6 +53,18 @@ let package = Package(
 
         // Storage: durable log, shard store on SQLite, LZ4 value codec.
         .target(name: "KeelStorage", dependencies: ["CSQLite", "CLZ4", "KeelTypes"], swiftSettings: strict),
+
+        // Peer protocol: versioned binary encoding (KeelWire) and the SwiftNIO transport that carries it.
+        .target(name: "KeelWire", dependencies: ["KeelTypes"], swiftSettings: strict),
+        .target(
+            name: "KeelTransport",
+            dependencies: [
+                "KeelWire", "KeelTypes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
 
         // Test support: deterministic simulator and linearizability checker.
         .target(
@@ -105,5 +120,16 @@ let package = Package(
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
+        .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),
+        .testTarget(
+            name: "KeelTransportTests",
+            dependencies: [
+                "KeelTransport", "KeelWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
     ]
 )
