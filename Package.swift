@@ -66,6 +66,9 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Raft messages on the wire.
+        .target(name: "KeelRaftWire", dependencies: ["KeelRaft", "KeelWire"], swiftSettings: strict),
+
         // Test support: deterministic simulator and linearizability checker.
         .target(
             name: "KeelSimulation",
@@ -120,6 +123,7 @@ let package = Package(
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
+        .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),
         .testTarget(
             name: "KeelTransportTests",
