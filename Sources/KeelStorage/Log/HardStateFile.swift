@@ -40,7 +40,8 @@ final class HardStateFile {
             let temporary = path + LogFormat.temporarySuffix
             let file = try StorageFile.open(temporary, create: true, faults: faults)
             try file.truncate(to: 0)
-            try file.write(slot(sequence: 0, payload: []) + [UInt8](repeating: 0, count: slotBytes), at: 0)
+            try file.write(slot(sequence: 0, payload: []), at: 0)
+            try file.truncate(to: UInt64(2 * slotBytes))
             try file.sync()
             try FileSystem.rename(temporary, to: path)
             try FileSystem.syncDirectory(directory)
@@ -54,8 +55,11 @@ final class HardStateFile {
         return HardStateFile(file: file, sequence: newest.sequence, current: newest.sequence == 0 ? nil : newest.payload)
     }
 
-    /// Writes `payload` into the slot the next save uses (not yet durable). A failure here
-    /// leaves the current state intact; the next attempt writes the same slot again.
+    /// Writes `payload` into the slot the next save uses (not yet durable); only the slot's
+    /// header and payload are written, its checksum bounds what is read back. A failed
+    /// write leaves the newest valid slot untouched (the next attempt writes the same
+    /// slot again); like any failed write it may still have taken effect, so after a crash
+    /// either the previous or the new state is read back, never a mix.
     func write(_ payload: [UInt8]) throws(StorageError) {
         guard payload.count <= Self.maxPayloadBytes else {
             throw StorageError(.tooLarge, "hard state of \(payload.count) bytes exceeds \(Self.maxPayloadBytes) bytes", path: file.path)
@@ -80,7 +84,6 @@ final class HardStateFile {
         bytes.appendLittleEndian(UInt32(0))
         bytes.append(contentsOf: payload)
         bytes.storeLittleEndian(CRC32C.checksum(bytes[8...]), at: 4)
-        bytes.append(contentsOf: repeatElement(0, count: slotBytes - bytes.count))
         return bytes
     }
 

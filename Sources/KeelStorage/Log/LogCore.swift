@@ -390,8 +390,9 @@ final class LogCore: @unchecked Sendable {
         monitor.withLock {
             for pending in work {
                 var outcome = result
-                if case .barrier = pending.kind, case .success = outcome, let failure = unreportedFailure {
-                    outcome = .failure(failure)
+                if case .barrier = pending.kind, let failure = unreportedFailure {
+                    // The caller of sync() learns that something failed, once.
+                    if case .success = outcome { outcome = .failure(failure) }
                     unreportedFailure = nil
                 }
                 switch pending.waiter {
