@@ -69,6 +69,9 @@ let package = Package(
         // Raft messages on the wire.
         .target(name: "KeelRaftWire", dependencies: ["KeelRaft", "KeelWire"], swiftSettings: strict),
 
+        // Durable Raft storage: log and hard state on the DurableLog, snapshots in a file.
+        .target(name: "KeelRaftStorage", dependencies: ["KeelRaft", "KeelRaftWire", "KeelStorage", "KeelWire"], swiftSettings: strict),
+
         // Test support: deterministic simulator and linearizability checker.
         .target(
             name: "KeelSimulation",
@@ -123,6 +126,7 @@ let package = Package(
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
+        .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),
         .testTarget(
