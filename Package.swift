@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/onevcat/Rainbow.git", from: "4.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
@@ -72,6 +73,21 @@ let package = Package(
         // Durable Raft storage: log and hard state on the DurableLog, snapshots in a file.
         .target(name: "KeelRaftStorage", dependencies: ["KeelRaft", "KeelRaftWire", "KeelStorage", "KeelWire"], swiftSettings: strict),
 
+        // The meta protocol (requests, answers) and the client that finds the leader.
+        .target(
+            name: "KeelMetaClient",
+            dependencies: ["KeelCluster", "KeelTypes", "KeelWire", "KeelTransport"],
+            swiftSettings: strict),
+
+        // keel meta: a Raft group whose state machine is the cluster map.
+        .target(
+            name: "KeelMeta",
+            dependencies: [
+                "KeelCluster", "KeelMetaClient", "KeelRaft", "KeelRaftStorage", "KeelRaftWire", "KeelTransport",
+                "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // Test support: deterministic simulator and linearizability checker.
         .target(
             name: "KeelSimulation",
@@ -103,8 +119,10 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelTypes", "KeelLocalCluster",
+                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
 
@@ -112,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "keelctl",
             dependencies: [
-                "KeelTypes", "KeelClient",
+                "KeelTypes", "KeelClient", "KeelCluster", "KeelMetaClient", "KeelTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Rainbow", package: "Rainbow"),
             ],

@@ -55,6 +55,10 @@ public struct HostPort: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct HostPortError: Error, CustomStringConvertible, Sendable {
     public var text: String
     public var reason: String
+    public init(text: String, reason: String) {
+        self.text = text
+        self.reason = reason
+    }
     public var description: String { "invalid address '\(text)': \(reason)" }
 }
 

@@ -11,7 +11,7 @@ struct Keelctl: AsyncParsableCommand {
             KEEL_META environment variable; data commands take a router URL with --router or \
             KEEL_ROUTER. Every command accepts --output table|json.
             """,
-        subcommands: [ImportCommand.self])
+        subcommands: [StatusCommand.self, NodesCommand.self, ShardsCommand.self, MetaGroupCommand.self, ImportCommand.self])
 }
 
 /// How a command prints its result.
