@@ -138,7 +138,7 @@ let package = Package(
 
         .testTarget(name: "KeelTypesTests", dependencies: ["KeelTypes"], swiftSettings: strict),
         .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft"], swiftSettings: strict),
-        .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication", "KeelSimulation"], swiftSettings: strict),
+        .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster"], swiftSettings: strict),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),

@@ -59,7 +59,9 @@ public struct MetaSupervisor: Sendable {
     public func leaseSurelyExpired(_ shard: ShardDescriptor, settings: ClusterSettings) -> MonotonicTime {
         let wait = settings.lease + settings.clockDriftBound
         let sinceLeader = leaderSince.advanced(by: wait)
-        guard let grant = lastGrant[shard.id], grant.epoch == shard.epoch else { return sinceLeader }
+        // A primary keeps its lease across epochs in which it stays primary, so every grant
+        // for the shard counts, whatever its epoch.
+        guard let grant = lastGrant[shard.id] else { return sinceLeader }
         return max(sinceLeader, grant.at.advanced(by: wait))
     }
 
