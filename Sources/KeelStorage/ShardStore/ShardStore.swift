@@ -125,6 +125,12 @@ public final class ShardStore: @unchecked Sendable {
     /// proportional to the data moved.
     @discardableResult
     public func split(_ id: ShardID, at key: [UInt8], into newID: ShardID) throws(StorageError) -> StoredShard {
+        try split(id, at: key, into: newID, stopAfterPublishing: false)
+    }
+
+    /// `split`, optionally stopping right after the new file is published, as a crash at
+    /// that point would (tests use it to check that opening the store finishes the split).
+    func split(_ id: ShardID, at key: [UInt8], into newID: ShardID, stopAfterPublishing: Bool) throws(StorageError) -> StoredShard {
         try lock.withLock { () throws(StorageError) in
             guard shards[newID] == nil else { throw StorageError(.shardExists, "shard \(newID) already exists", path: directory) }
             guard let left = shards[id] else { throw StorageError(.unknownShard, "no shard \(id) in this store", path: directory) }
@@ -141,6 +147,7 @@ public final class ShardStore: @unchecked Sendable {
                     try ShardDatabase.create(path: temporary, meta: meta)
                     try Self.copyRows(from: database, atOrAbove: key, into: temporary, meta: meta)
                 }
+                if stopAfterPublishing { return right }
                 do throws(StorageError) {
                     try Self.giveUpRange(of: database, from: key)
                 } catch {
@@ -153,6 +160,7 @@ public final class ShardStore: @unchecked Sendable {
                 }
                 return right
             }
+            if stopAfterPublishing { return right }
             try right.withDatabase { database throws(StorageError) in try Self.clearSplitMarker(database) }
             shards[newID] = right
             return right
