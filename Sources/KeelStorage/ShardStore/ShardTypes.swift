@@ -24,7 +24,7 @@ public struct ReplicationPosition: Hashable, Sendable, Codable, CustomStringConv
 /// Versions come from a per-shard counter that every write (put or delete) advances, so
 /// they grow with each write to a shard, are never reused (no ABA for compare-and-set),
 /// and are identical on every replica that applies the same batches in the same order.
-public struct VersionedValue: Hashable, Sendable {
+public struct StoredValue: Hashable, Sendable {
     public var value: [UInt8]
     public var version: UInt64
 
@@ -73,7 +73,7 @@ public struct WriteBatch: Hashable, Sendable {
 }
 
 /// What one operation of a batch did.
-public enum WriteOutcome: Hashable, Sendable {
+public enum StoreWriteOutcome: Hashable, Sendable {
     /// The value was stored with this version.
     case written(version: UInt64)
     /// The key was deleted; the delete consumed this version.
@@ -87,13 +87,13 @@ public enum WriteOutcome: Hashable, Sendable {
 /// The result of applying a batch at a replication position.
 public enum ApplyResult: Hashable, Sendable {
     /// The batch was applied; one outcome per operation, in order.
-    case applied([WriteOutcome])
+    case applied([StoreWriteOutcome])
     /// The position was already applied (a replay after a crash); nothing changed.
     case alreadyApplied
 }
 
 /// One page of a range scan.
-public struct ScanPage: Hashable, Sendable {
+public struct StoreScanPage: Hashable, Sendable {
     public struct Item: Hashable, Sendable {
         public var key: [UInt8]
         public var value: [UInt8]
