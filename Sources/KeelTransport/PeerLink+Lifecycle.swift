@@ -105,19 +105,22 @@ extension PeerLink {
         effects.run(on: self)
     }
 
+    /// After a working connection broke: reconnect at once if anything is queued. After a
+    /// failed attempt: wait out the backoff even if nothing is queued, so that a stream of
+    /// sends to a down peer makes one attempt per backoff period, not one per send.
     private func scheduleReconnect(_ state: inout State, into effects: inout Effects) {
-        guard !state.queue.isEmpty || !state.waiters.isEmpty else {
-            state.phase = .idle
+        if state.failedAttempts == 0 {
+            if state.queue.isEmpty && state.waiters.isEmpty {
+                state.phase = .idle
+            } else {
+                state.phase = .connecting
+                effects.connect = true
+            }
             return
         }
         var random = SystemRandomNumberGenerator()
         let delay = shared.configuration.reconnectBackoff.delay(afterFailures: state.failedAttempts, using: &random)
-        if delay == .zero {
-            state.phase = .connecting
-            effects.connect = true
-        } else {
-            state.phase = .backingOff(eventLoop.scheduleTask(in: TimeAmount(delay)) { [self] in backoffElapsed() })
-        }
+        state.phase = .backingOff(eventLoop.scheduleTask(in: TimeAmount(delay)) { [self] in backoffElapsed() })
     }
 
     private func backoffElapsed() {

@@ -51,6 +51,23 @@ struct TransportFailureTests {
         await client.shutdown()
     }
 
+    @Test("a down peer gets one connection attempt per backoff period, not one per send")
+    func backoffBetweenAttempts() async throws {
+        let address = PeerAddress(host: "127.0.0.1", port: try await freePort())
+        let logs = CapturedLogs()
+        let client = PeerTransport(configuration: testConfiguration("a") {
+            $0.logger = logs.logger(level: .debug)
+            $0.reconnectBackoff = ReconnectBackoff(initialDelay: .seconds(10), maxDelay: .seconds(20))
+        })
+        let first = await transportError { _ = try await client.request(Ping(sequence: 0), to: address, timeout: .seconds(5)) }
+        #expect(first?.code == .unreachable)
+        // The next attempt is at least 5 s away (half of the 10 s ceiling): these only queue.
+        for sequence in UInt64(1)...100 { try? client.trySend(Ping(sequence: sequence), to: address) }
+        #expect(logs.all.filter { $0.message == "connecting" }.count == 1)
+        #expect(client.statistics(for: address)?.queuedFrames == 100)
+        await client.shutdown()
+    }
+
     @Test("the client reconnects after the peer restarts on the same address")
     func reconnectAfterRestart() async throws {
         var (server, address) = try await listeningTransport("b1")
