@@ -96,9 +96,9 @@ public struct MetaMembers: Sendable, Codable, Hashable {
     }
 }
 
-/// `MetaRequest` on the wire (type 200).
+/// `MetaRequest` on the wire (type 3000).
 public struct MetaRequestFrame: WireMessage {
-    public static let wireType = WireMessageType(200)
+    public static let wireType = WireMessageType(3000)
     public var request: MetaRequest
     public init(_ request: MetaRequest) { self.request = request }
     public func encode(to writer: inout WireWriter) { writer.writeBytes(ClusterCoding.encode(request)) }
@@ -112,9 +112,9 @@ public struct MetaRequestFrame: WireMessage {
     }
 }
 
-/// `MetaResponse` on the wire (type 201).
+/// `MetaResponse` on the wire (type 3001).
 public struct MetaResponseFrame: WireMessage {
-    public static let wireType = WireMessageType(201)
+    public static let wireType = WireMessageType(3001)
     public var response: MetaResponse
     public init(_ response: MetaResponse) { self.response = response }
     public func encode(to writer: inout WireWriter) { writer.writeBytes(ClusterCoding.encode(response)) }

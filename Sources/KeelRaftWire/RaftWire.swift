@@ -7,7 +7,7 @@ import KeelWire
 /// that every group on a node shares one connection per peer. Batching the messages of one
 /// output into one frame saves a syscall per message on the hot path.
 public struct RaftBatch: WireMessage, Hashable {
-    public static let wireType = WireMessageType(100)
+    public static let wireType = WireMessageType(1000)
     /// Most messages in one batch (the sender splits larger outputs).
     public static let maxMessages = 4096
 
