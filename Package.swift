@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .executable(name: "keel-storage-torture", targets: ["KeelStorageTorture"]),
     ],
     dependencies: [],
     targets: [
@@ -39,6 +40,8 @@ let package = Package(
 
         // Storage: durable log, shard store on SQLite, LZ4 value codec.
         .target(name: "KeelStorage", dependencies: ["CSQLite", "CLZ4", "KeelTypes"], swiftSettings: strict),
+        // Child process of KeelStorage's crash tests: writes until SIGKILLed, acknowledging each durable write.
+        .executableTarget(name: "KeelStorageTorture", dependencies: ["KeelStorage", "KeelTypes"], swiftSettings: strict),
 
         // Test support: deterministic simulator and linearizability checker.
         .target(
@@ -50,7 +53,7 @@ let package = Package(
         .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication", "KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster", "KeelSimulation"], swiftSettings: strict),
-        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelStorageTorture"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
     ]
 )
