@@ -57,6 +57,8 @@ import Testing
             let child = try Self.start(["log", dir.file("log"), acks, String(tasks)], errors: dir.file("stderr"))
             Self.waitForAcknowledgements(before + Int.random(in: 50...600, using: &random), in: acks, of: child)
             #expect(child.isRunning, "the child died by itself: \((try? String(contentsOfFile: dir.file("stderr"), encoding: .utf8)) ?? "")")
+            let busy = #expect(throws: StorageError.self) { try DurableLog(directory: dir.file("log")) }
+            #expect(busy?.code == .locked, "the running child owns the directory")
             Self.kill(child)
             try checkLog(at: dir.file("log"), acknowledgements: Self.acknowledgements(acks), round: round)
         }

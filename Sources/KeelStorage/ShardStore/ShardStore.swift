@@ -17,7 +17,7 @@ public final class ShardStore: @unchecked Sendable {
     private let lock = Monitor()
     // Guarded by `lock`.
     private var shards: [ShardID: StoredShard] = [:]
-    private var lockFile: StorageFile?
+    private var directoryLock: DirectoryLock?
 
     /// What opening the store repaired.
     public struct RecoveryReport: Hashable, Sendable {
@@ -38,9 +38,7 @@ public final class ShardStore: @unchecked Sendable {
         self.directory = directory
         self.options = options
         try FileSystem.makeDirectory(directory)
-        let lockFile = try StorageFile.open(directory + "/LOCK", create: true)
-        try lockFile.lockExclusively()
-        self.lockFile = lockFile
+        directoryLock = try DirectoryLock(directory: directory)
         let names = try FileSystem.list(directory)
         var removed: [String] = []
         for name in names where Self.isLeftover(name, among: names) {
@@ -72,7 +70,7 @@ public final class ShardStore: @unchecked Sendable {
         let open = lock.withLock {
             let open = Array(shards.values)
             shards = [:]
-            lockFile = nil
+            directoryLock = nil
             return open
         }
         for shard in open { _ = shard.detach() }
