@@ -94,6 +94,7 @@ public enum ApplyResult: Hashable, Sendable {
 
 /// One page of a range scan.
 public struct ScanPage: Hashable, Sendable {
+    /// One key with its value and version.
     public struct Item: Hashable, Sendable {
         public var key: [UInt8]
         public var value: [UInt8]
@@ -119,6 +120,7 @@ public struct ShardStatistics: Hashable, Sendable {
 /// A bounded piece of a shard's contents, in key order, for catch-up and moves. Values
 /// are in stored form (compressed, checksummed), verified again on import.
 public struct ShardChunk: Hashable, Sendable {
+    /// One key with its version and its value in stored (codec) form.
     public struct Entry: Hashable, Sendable {
         public var key: [UInt8]
         public var version: UInt64
