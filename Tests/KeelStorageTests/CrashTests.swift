@@ -113,21 +113,14 @@ import Testing
             let acknowledged = Self.acknowledgements(acks).compactMap { $0.hasPrefix("S ") ? UInt64($0.dropFirst(2)) : nil }.max() ?? 0
             #expect(applied.rawValue >= acknowledged, "round \(round): position \(acknowledged) was acknowledged, store is at \(applied)")
             // The contents are exactly batches 1…applied: none lost, none applied twice, none torn.
-            var model: [[UInt8]: VersionedValue] = [:]
-            var version: UInt64 = 1
+            var model = ShardStorePropertyTests.Model()
             for position in stride(from: UInt64(1), through: applied.rawValue, by: 1) {
-                for operation in TortureWorkload.storeBatch(position: position).operations {
-                    switch operation {
-                    case .put(let key, let value): model[key] = VersionedValue(value: value, version: version); version += 1
-                    case .delete(let key): if model.removeValue(forKey: key) != nil { version += 1 }
-                    default: Issue.record("the torture uses puts and deletes only")
-                    }
-                }
+                for operation in TortureWorkload.storeBatch(position: position).operations { _ = model.apply(operation) }
             }
             let items = try shard.scan(from: [], limit: 1000, maxBytes: .max).items
-            #expect(items.count == model.count, "round \(round)")
-            #expect(items.allSatisfy { model[$0.key] == VersionedValue(value: $0.value, version: $0.version) }, "round \(round)")
-            #expect(try shard.statistics().keyCount == model.count)
+            #expect(items.count == model.entries.count, "round \(round)")
+            #expect(items.allSatisfy { model.entries[$0.key] == StoredValue(value: $0.value, version: $0.version) }, "round \(round)")
+            #expect(try shard.statistics().keyCount == model.entries.count)
         }
     }
 

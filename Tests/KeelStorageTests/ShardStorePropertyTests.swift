@@ -8,11 +8,11 @@ import Testing
     /// The model: a sorted map from key to (value, version), the version counter and the
     /// applied position.
     struct Model {
-        var entries: [[UInt8]: VersionedValue] = [:]
+        var entries: [[UInt8]: StoredValue] = [:]
         var nextVersion: UInt64 = 1
         var applied: LogIndex = .zero
 
-        mutating func apply(_ operation: WriteBatch.Operation) -> WriteOutcome {
+        mutating func apply(_ operation: WriteBatch.Operation) -> StoreWriteOutcome {
             let current = entries[operation.key]
             switch operation {
             case .put(let key, let value):
@@ -30,16 +30,19 @@ import Testing
             }
         }
 
-        private mutating func write(_ key: [UInt8], _ value: [UInt8]) -> WriteOutcome {
-            entries[key] = VersionedValue(value: value, version: nextVersion)
+        private mutating func write(_ key: [UInt8], _ value: [UInt8]) -> StoreWriteOutcome {
+            // Per-key versions: 1 for a new key, +1 per write.
+            let version = (entries[key]?.version ?? 0) + 1
+            entries[key] = StoredValue(value: value, version: version)
             nextVersion += 1
-            return .written(version: nextVersion - 1)
+            return .written(version: version)
         }
 
-        private mutating func remove(_ key: [UInt8]) -> WriteOutcome {
+        private mutating func remove(_ key: [UInt8]) -> StoreWriteOutcome {
+            let version = entries[key]?.version ?? 0
             entries[key] = nil
             nextVersion += 1
-            return .deleted(version: nextVersion - 1)
+            return .deleted(version: version)
         }
 
         func scan(from start: [UInt8], to end: [UInt8]?, limit: Int) -> [[UInt8]] {
@@ -102,7 +105,7 @@ import Testing
                 let expected = model.scan(from: start, to: end, limit: limit + 1)
                 #expect(page.items.map(\.key) == Array(expected.prefix(limit)), "step \(step)")
                 #expect(page.next == (expected.count > limit ? expected[limit] : nil))
-                #expect(page.items.allSatisfy { model.entries[$0.key] == VersionedValue(value: $0.value, version: $0.version) })
+                #expect(page.items.allSatisfy { model.entries[$0.key] == StoredValue(value: $0.value, version: $0.version) })
             case 85..<92:
                 store.close()
                 store = try ShardStore(directory: dir.path, options: options)

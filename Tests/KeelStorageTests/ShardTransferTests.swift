@@ -17,7 +17,7 @@ import Testing
     static func numbered(_ n: Int) -> [UInt8] { Array(String(format: "k%04d", n).utf8) }
     static func value(_ n: Int) -> [UInt8] { n % 3 == 0 ? [UInt8](repeating: UInt8(n % 251), count: 900) : payload(n, extra: n % 50) }
 
-    static func contents(_ shard: StoredShard) throws -> [ScanPage.Item] { try shard.scan(from: [], limit: 100_000, maxBytes: .max).items }
+    static func contents(_ shard: StoredShard) throws -> [StoreScanPage.Item] { try shard.scan(from: [], limit: 100_000, maxBytes: .max).items }
 
     @Test func exportedChunksRebuildTheShardElsewhere() throws {
         let source = TemporaryDirectory("export")
@@ -108,7 +108,7 @@ import Testing
     @Test func openingFinishesAnInterruptedSplit() throws {
         let dir = TemporaryDirectory("split")
         defer { dir.remove() }
-        let before: [ScanPage.Item]
+        let before: [StoreScanPage.Item]
         do {
             let (store, left) = try Self.populated(dir)
             before = try Self.contents(left)

@@ -120,7 +120,7 @@ public final class ShardStore: @unchecked Sendable {
     }
 
     /// Splits shard `id` at `key` (strictly inside its range): `id` keeps `[start, key)`,
-    /// the new shard `newID` gets `[key, end)` with its keys, versions, version counter and
+    /// the new shard `newID` gets `[key, end)` with its keys, versions, write counter and
     /// replication position. Writes to `id` wait while the split runs (other shards do
     /// not); the cost is proportional to the data moved.
     @discardableResult

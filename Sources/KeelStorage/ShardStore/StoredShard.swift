@@ -5,7 +5,7 @@ import KeelTypes
 ///
 /// Guarantees:
 /// * Every write method runs in one SQLite transaction that commits the writes, the
-///   version counter, the statistics and (for `apply`) the replication position together;
+///   key versions, the statistics and (for `apply`) the replication position together;
 ///   with the default durability a method that returned is on disk.
 /// * Keys are compared bytewise; keys outside the shard's range are refused
 ///   (`key_out_of_range`), values go through `ValueCodec` (compressed, checksummed), and a
@@ -71,7 +71,7 @@ public final class StoredShard: @unchecked Sendable {
     // MARK: Reading
 
     /// The value and version stored under `key`, or nil.
-    public func get(_ key: [UInt8]) throws(StorageError) -> VersionedValue? {
+    public func get(_ key: [UInt8]) throws(StorageError) -> StoredValue? {
         try withDatabase { database throws(StorageError) in
             try checkKey(key, in: database.meta.range)
             let row = try database.statement("SELECT version, value FROM kv WHERE key = ?1")
@@ -79,20 +79,20 @@ public final class StoredShard: @unchecked Sendable {
             row.set(1, .blob(key))
             guard try row.step() else { return nil }
             defer { row.reset() }
-            return VersionedValue(value: try decode(row.bytes(1), key: key, path: database.path), version: UInt64(bitPattern: row.integer(0)))
+            return StoredValue(value: try decode(row.bytes(1), key: key, path: database.path), version: UInt64(bitPattern: row.integer(0)))
         }
     }
 
     /// Up to `limit` items with keys in `[start, end)` ∩ the shard's range, in key order,
     /// stopping early (after at least one item) once `maxBytes` of keys and values are
     /// gathered. `next` says where to continue.
-    public func scan(from start: [UInt8], to end: [UInt8]? = nil, limit: Int, maxBytes: Int = 4 << 20) throws(StorageError) -> ScanPage {
+    public func scan(from start: [UInt8], to end: [UInt8]? = nil, limit: Int, maxBytes: Int = 4 << 20) throws(StorageError) -> StoreScanPage {
         guard limit > 0 else { throw StorageError(.invalidArgument, "scan limit must be positive, got \(limit)") }
         return try withDatabase { database throws(StorageError) in
             let range = database.meta.range
             let lower = start.lexicographicallyPrecedes(range.start) ? range.start : start
             let upper = Self.minimumEnd(end, range.end)
-            if let upper, !lower.lexicographicallyPrecedes(upper) { return ScanPage(items: [], next: nil) }
+            if let upper, !lower.lexicographicallyPrecedes(upper) { return StoreScanPage(items: [], next: nil) }
             let rows = try database.statement(upper == nil
                 ? "SELECT key, version, value FROM kv WHERE key >= ?1 ORDER BY key LIMIT ?3"
                 : "SELECT key, version, value FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3")
@@ -101,18 +101,18 @@ public final class StoredShard: @unchecked Sendable {
             if let upper { rows.set(2, .blob(upper)) }
             rows.set(3, .integer(Int64(min(limit, Int(Int32.max)) + 1)))
             defer { rows.reset() }
-            var items: [ScanPage.Item] = []
+            var items: [StoreScanPage.Item] = []
             var bytes = 0
             while try rows.step() {
                 let key = rows.blob(0)
                 let stored = rows.bytes(2)
                 if items.count == limit || (!items.isEmpty && bytes + key.count + stored.count > maxBytes) {
-                    return ScanPage(items: items, next: key)
+                    return StoreScanPage(items: items, next: key)
                 }
                 bytes += key.count + stored.count
-                items.append(ScanPage.Item(key: key, value: try decode(stored, key: key, path: database.path), version: UInt64(bitPattern: rows.integer(1))))
+                items.append(StoreScanPage.Item(key: key, value: try decode(stored, key: key, path: database.path), version: UInt64(bitPattern: rows.integer(1))))
             }
-            return ScanPage(items: items, next: nil)
+            return StoreScanPage(items: items, next: nil)
         }
     }
 
@@ -151,7 +151,7 @@ public final class StoredShard: @unchecked Sendable {
     /// Applies `batch` in one transaction without moving the replication position (for
     /// local use and tests; replicas use `apply`).
     @discardableResult
-    public func write(_ batch: WriteBatch) throws(StorageError) -> [WriteOutcome] {
+    public func write(_ batch: WriteBatch) throws(StorageError) -> [StoreWriteOutcome] {
         try withDatabase { database throws(StorageError) in try write(batch, in: database) { _ in } }
     }
 
@@ -187,13 +187,13 @@ public final class StoredShard: @unchecked Sendable {
     }
 
     /// Validates, then runs every operation of `batch` and `finish` in one transaction.
-    private func write(_ batch: WriteBatch, in database: ShardDatabase, finish: (inout ShardDatabase.Meta) -> Void) throws(StorageError) -> [WriteOutcome] {
+    private func write(_ batch: WriteBatch, in database: ShardDatabase, finish: (inout ShardDatabase.Meta) -> Void) throws(StorageError) -> [StoreWriteOutcome] {
         guard batch.byteCount <= options.maxBatchBytes else {
             throw StorageError(.tooLarge, "batch of \(batch.byteCount) bytes exceeds the limit of \(options.maxBatchBytes) bytes", path: database.path)
         }
         for operation in batch.operations { try checkKey(operation.key, in: database.meta.range) }
         return try database.transaction { meta throws(StorageError) in
-            var outcomes: [WriteOutcome] = []
+            var outcomes: [StoreWriteOutcome] = []
             outcomes.reserveCapacity(batch.operations.count)
             for operation in batch.operations { outcomes.append(try perform(operation, in: database, meta: &meta)) }
             finish(&meta)
@@ -201,7 +201,7 @@ public final class StoredShard: @unchecked Sendable {
         }
     }
 
-    private func perform(_ operation: WriteBatch.Operation, in database: ShardDatabase, meta: inout ShardDatabase.Meta) throws(StorageError) -> WriteOutcome {
+    private func perform(_ operation: WriteBatch.Operation, in database: ShardDatabase, meta: inout ShardDatabase.Meta) throws(StorageError) -> StoreWriteOutcome {
         let key = operation.key
         let current = try probe(key, in: database)
         switch operation {
@@ -233,7 +233,8 @@ public final class StoredShard: @unchecked Sendable {
     private func store(_ key: [UInt8], _ value: [UInt8], replacing current: (version: UInt64, bytes: Int)?, in database: ShardDatabase,
                        meta: inout ShardDatabase.Meta) throws(StorageError) -> UInt64 {
         try value.withStorageBytes { raw throws(StorageError) in try codec.encode(raw, into: &encoded) }
-        let version = meta.nextVersion
+        // Per-key versions (docs/API.md): 1 for a new key, +1 for every write after that.
+        let version = (current?.version ?? 0) + 1
         try upsert(key, version: version, stored: encoded, in: database)
         meta.nextVersion += 1
         meta.keyCount += current == nil ? 1 : 0
@@ -257,7 +258,8 @@ public final class StoredShard: @unchecked Sendable {
         delete.rebind()
         delete.set(1, .blob(key))
         try delete.run()
-        let version = meta.nextVersion
+        // A delete reports the version it removed; the key starts again at 1 if re-created.
+        let version = current.version
         meta.nextVersion += 1
         meta.keyCount -= 1
         meta.storedBytes -= current.bytes

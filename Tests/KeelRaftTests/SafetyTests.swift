@@ -1,0 +1,220 @@
+@_spi(Testing) @testable import KeelRaft
+import Testing
+
+/// Raft §5.4 safety: the Figure 8 commitment rule, log matching, leader completeness and
+/// state-machine safety, by script and by seeded chaos.
+@Suite struct SafetyTests {
+    /// Runs the Figure 8 scenario of the Raft paper. Returns the network at the end, and
+    /// node 1's commit index at the moment an old-term entry was on a majority.
+    static func figure8(bugs: Set<InjectedBug>) -> (network: TestNetwork, commitWithOldEntryOnMajority: LogIndex) {
+        var network = TestNetwork(voters: 5) { config in
+            config.preVote = false
+            config.checkQuorum = false
+            config.maxMessageBytes = 1  // one entry per append
+            #if DEBUG
+            config.injectedBugs = bugs
+            #endif
+        }
+        network.expectSafety = false
+        // (a) Node 1 leads term 2 and replicates X (index 7, term 2) to node 2 only.
+        network.elect(1)
+        let x = LogIndex(7)
+        for other: RaftNodeID in [3, 4, 5] { network.cut(1, other) }
+        network.propose(1, [0xAA])
+        #expect(network[2].raft.entry(at: x)?.data == [0xAA])
+        network.crash(1)
+        // (b) Node 5 wins term 3 with nodes 3 and 4, appends at index 7, and crashes.
+        network.heal()
+        network.filter = { !($0.from == 5 && $0.appendRequest != nil) }
+        network.elect(5)
+        #expect(network[5].raft.currentRole == .leader)
+        #expect(network[5].raft.entry(at: x)?.term == Term(3))
+        network.crash(5)
+        network.filter = nil
+        // (c) Node 1 restarts and wins term 4; X reaches node 3 (a majority: 1, 2, 3)
+        // but node 1's own entry of term 4 does not reach nodes 3 and 4.
+        network.restart(1)
+        // Nodes 3 and 4 get the leader's first probe (which they reject: they lack index
+        // 7), then X, but never an entry of term 4.
+        let probesSeen = Counter()
+        network.filter = { message in
+            guard message.from == 1, message.to == 3 || message.to == 4, let append = message.appendRequest,
+                  append.entries.contains(where: { $0.term == Term(4) }) else { return true }
+            return probesSeen.increment(message.to) == 1
+        }
+        network.elect(1)
+        if network[1].raft.currentRole != .leader { network.elect(1) }
+        #expect(network[1].raft.currentRole == .leader)
+        #expect(network[3].raft.entry(at: x)?.data == [0xAA])
+        let commitAtThatPoint = network[1].raft.commitIndex
+        // (d) Node 1 crashes; node 5 restarts and wins with nodes 3 and 4 (its last term,
+        // 3, beats their 2).
+        network.crash(1)
+        network.filter = nil
+        network.restart(5)
+        network.tick(5, times: 10)
+        network.elect(5)
+        if network[5].raft.currentRole != .leader { network.elect(5) }
+        network.tickAll(5)
+        return (network, commitAtThatPoint)
+    }
+
+    @Test func figure8OldTermEntryOnAMajorityIsNotCommittedByCounting() {
+        let (network, commit) = Self.figure8(bugs: [])
+        #expect(commit < LogIndex(7), "X (term 2) must not commit while the leader's term-4 entry is not on a majority")
+        #expect(network.safetyViolations.isEmpty)
+        #expect(network.leaderCompletenessViolations().isEmpty)
+    }
+
+    #if DEBUG
+    @Test func figure8BugCommitsAnEntryALaterLeaderOverwrites() {
+        let (network, commit) = Self.figure8(bugs: [.commitOldTermByCounting])
+        #expect(commit >= LogIndex(7), "the bug commits X by counting")
+        #expect(network[5].raft.currentRole == .leader)
+        #expect(!network.leaderCompletenessViolations().isEmpty, "node 5 leads without the committed X")
+    }
+    #endif
+
+    @Test(arguments: Array(UInt64(1)...24))
+    func chaosKeepsEveryInvariant(seed: UInt64) {
+        var chaos = Chaos(seed: seed, voters: 5)
+        chaos.run(steps: 1500)
+        #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
+        chaos.healAndSettle()
+        #expect(chaos.network.leaders.count == 1, "seed \(seed): a leader emerges once faults heal")
+        #expect(chaos.committedAfterHeal, "seed \(seed): a proposal commits once faults heal")
+        #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
+    }
+}
+
+/// A small seeded chaos driver for unit tests (the full simulator lives in
+/// KeelSimulation): random ticks, proposals, drops, partitions, crashes and restarts,
+/// with election safety, log matching, leader completeness and state-machine safety
+/// checked after every step.
+struct Chaos {
+    var network: TestNetwork
+    var random: SplitMix64
+    var violations: [String] = []
+    var leaderByTerm: [Term: RaftNodeID] = [:]
+    var nextProposal: UInt64 = 1
+    var committedAfterHeal = false
+
+    init(seed: UInt64, voters: Int, configure: (inout RaftConfig) -> Void = { _ in }) {
+        network = TestNetwork(voters: voters) { config in
+            config.maxMessageBytes = 64
+            config.maxInflightMessages = 4
+            config.electionTicks = 5
+            configure(&config)
+        }
+        network.expectSafety = false
+        random = SplitMix64(seed: seed)
+    }
+
+    mutating func run(steps: Int) {
+        for _ in 0..<steps {
+            act()
+            check()
+        }
+    }
+
+    private mutating func act() {
+        let ids = network.ids
+        let id = ids[random.next(below: ids.count)]
+        switch random.next(below: 100) {
+        case 0..<25:
+            network.step(id, .tick)
+        case 25..<40:
+            // Mostly at a leader, sometimes anywhere (followers reject).
+            let target = random.next(below: 4) > 0 ? (network.leaders.first ?? id) : id
+            let data = [UInt8(truncatingIfNeeded: nextProposal)]
+            network.step(target, .propose([Proposal(id: ProposalID(nextProposal), data: data)]))
+            nextProposal += 1
+        case 40..<90:
+            deliverSome()
+        case 90..<92:
+            network.cut(id, ids[random.next(below: ids.count)])
+        case 92:
+            if let leader = network.leaders.first { network.isolate(leader) }
+        case 93..<95:
+            network.heal()
+        case 95..<97:
+            let victim = random.next(below: 2) == 0 ? (network.leaders.first ?? id) : id
+            if network[victim].isUp && network.ids.filter({ network[$0].isUp }).count > 3 { network.crash(victim) }
+        default:
+            for down in ids where !network[down].isUp { network.restart(down) }
+        }
+    }
+
+    /// Delivers, drops or duplicates a few queued messages, in random order.
+    private mutating func deliverSome() {
+        for _ in 0..<(1 + random.next(below: 6)) where !network.queue.isEmpty {
+            let message = network.queue.remove(at: random.next(below: network.queue.count))
+            switch random.next(below: 10) {
+            case 0: continue  // lost
+            case 1: network.queue.append(message)  // delayed (and delivered later too)
+            default: break
+            }
+            guard network[message.to].isUp, !network.cutLinks.contains(.init(from: message.from, to: message.to)) else { continue }
+            network.delivered.append(message)
+            network.step(message.to, .message(message))
+        }
+    }
+
+    private mutating func check() {
+        for leader in network.leaders {
+            let term = network[leader].raft.currentTerm
+            if let other = leaderByTerm[term], other != leader {
+                violations.append("two leaders in \(term): \(other) and \(leader)")
+            }
+            leaderByTerm[term] = leader
+        }
+        violations += network.safetyViolations
+        network.safetyViolations.removeAll()
+        violations += network.leaderCompletenessViolations()
+        violations += network.logMatchingViolations()
+    }
+
+    /// Heals everything, restarts crashed nodes, and checks liveness: a leader emerges and
+    /// a proposal commits within a bounded number of ticks.
+    mutating func healAndSettle() {
+        network.heal()
+        for id in network.ids where !network[id].isUp { network.restart(id) }
+        network.stabilize()
+        network.tickAll(60)
+        check()
+        guard let leader = network.leaders.first else { return }
+        let output = network.step(leader, .propose([Proposal(id: ProposalID(0), data: [0xFF])]))
+        network.stabilize()
+        network.tickAll(2)
+        if let accepted = output.acceptedProposals.first {
+            committedAfterHeal = network.ids.allSatisfy { network[$0].raft.commitIndex >= accepted.index }
+        }
+        check()
+    }
+}
+
+/// Counts events per node, for stateful message filters.
+final class Counter {
+    private var counts: [RaftNodeID: Int] = [:]
+
+    /// Counts one more event for `id` and returns the new count.
+    func increment(_ id: RaftNodeID) -> Int {
+        counts[id, default: 0] += 1
+        return counts[id]!
+    }
+}
+
+#if DEBUG
+/// The unit-level chaos driver already catches the crudest injected bug; the simulator
+/// (KeelSimulation) is the one expected to catch all of them.
+@Suite struct ChaosCatchesInjectedBugs {
+    @Test func voteWithoutLogCheckIsCaught() {
+        let caught = (UInt64(1)...40).contains { seed in
+            var chaos = Chaos(seed: seed, voters: 5) { $0.injectedBugs = [.voteWithoutLogCheck] }
+            chaos.run(steps: 1500)
+            return !chaos.violations.isEmpty
+        }
+        #expect(caught)
+    }
+}
+#endif
