@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .executable(name: "keel-storage-torture", targets: ["KeelStorageTorture"]),
         .library(name: "KeelClient", targets: ["KeelClient"]),
         .library(name: "KeelWire", targets: ["KeelWire"]),
         .library(name: "KeelTransport", targets: ["KeelTransport"]),
@@ -54,6 +55,8 @@ let package = Package(
 
         // Storage: durable log, shard store on SQLite, LZ4 value codec.
         .target(name: "KeelStorage", dependencies: ["CSQLite", "CLZ4", "KeelTypes"], swiftSettings: strict),
+        // Child process of KeelStorage's crash tests: writes until SIGKILLed, acknowledging each durable write.
+        .executableTarget(name: "KeelStorageTorture", dependencies: ["KeelStorage", "KeelTypes"], swiftSettings: strict),
 
         // Peer protocol: versioned binary encoding (KeelWire) and the SwiftNIO transport that carries it.
         .target(name: "KeelWire", dependencies: ["KeelTypes"], swiftSettings: strict),
@@ -140,7 +143,7 @@ let package = Package(
         .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft"], swiftSettings: strict),
         .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster"], swiftSettings: strict),
-        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelStorageTorture"], swiftSettings: strict),
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),

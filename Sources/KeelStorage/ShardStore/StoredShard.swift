@@ -5,7 +5,7 @@ import KeelTypes
 ///
 /// Guarantees:
 /// * Every write method runs in one SQLite transaction that commits the writes, the
-///   version counter, the statistics and (for `apply`) the replication position together;
+///   key versions, the statistics and (for `apply`) the replication position together;
 ///   with the default durability a method that returned is on disk.
 /// * Keys are compared bytewise; keys outside the shard's range are refused
 ///   (`key_out_of_range`), values go through `ValueCodec` (compressed, checksummed), and a

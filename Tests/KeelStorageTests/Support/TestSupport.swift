@@ -77,15 +77,28 @@ final class IOCounter: @unchecked Sendable {
     init(disk: DiskBudget? = nil) { self.disk = disk }
     private var recordWrites = 0
     private var syncs = 0
+    /// The gate the next record write takes, and the one `open()` releases.
     private var gate: DispatchSemaphore?
+    private var closedGate: DispatchSemaphore?
 
     /// Record writes (writes to segment files past the header) seen so far.
     var writes: Int { lock.withLock { recordWrites } }
     var syncCount: Int { lock.withLock { syncs } }
 
     /// Makes the next record write wait until `open()` is called.
-    func closeGate() { lock.withLock { gate = DispatchSemaphore(value: 0) } }
-    func open() { lock.withLock { gate }?.signal() }
+    func closeGate() {
+        lock.withLock {
+            gate = DispatchSemaphore(value: 0)
+            closedGate = gate
+        }
+    }
+
+    func open() {
+        lock.withLock {
+            defer { closedGate = nil }
+            return closedGate
+        }?.signal()
+    }
 
     var injector: IOFaultInjector {
         IOFaultInjector(
