@@ -77,9 +77,10 @@ final class IOCounter: @unchecked Sendable {
     init(disk: DiskBudget? = nil) { self.disk = disk }
     private var recordWrites = 0
     private var syncs = 0
-    /// The gate the next record write takes, and the one `open()` releases.
     private var gate: DispatchSemaphore?
-    private var closedGate: DispatchSemaphore?
+    /// The semaphore `open()` signals: kept apart from `gate`, which the writer takes (and
+    /// clears) when it reaches it, possibly before `open()` is called.
+    private var opener: DispatchSemaphore?
 
     /// Record writes (writes to segment files past the header) seen so far.
     var writes: Int { lock.withLock { recordWrites } }
@@ -88,16 +89,18 @@ final class IOCounter: @unchecked Sendable {
     /// Makes the next record write wait until `open()` is called.
     func closeGate() {
         lock.withLock {
-            gate = DispatchSemaphore(value: 0)
-            closedGate = gate
+            let semaphore = DispatchSemaphore(value: 0)
+            gate = semaphore
+            opener = semaphore
         }
     }
 
     func open() {
-        lock.withLock {
-            defer { closedGate = nil }
-            return closedGate
-        }?.signal()
+        let semaphore = lock.withLock { () -> DispatchSemaphore? in
+            defer { opener = nil }
+            return opener
+        }
+        semaphore?.signal()
     }
 
     var injector: IOFaultInjector {
