@@ -91,6 +91,9 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Data-plane messages: router → data node requests, replication traffic.
+        .target(name: "KeelDataProtocol", dependencies: ["KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
+
         // Test support: deterministic simulator and linearizability checker.
         .target(
             name: "KeelSimulation",
@@ -148,6 +151,7 @@ let package = Package(
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
+        .testTarget(name: "KeelDataProtocolTests", dependencies: ["KeelDataProtocol", "KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),
         .testTarget(

@@ -149,4 +149,10 @@ public struct ShardSnapshotInfo: Hashable, Sendable {
     public var position: ReplicationPosition
     /// The shard's write counter at that position (every put and delete advances it).
     public var nextVersion: UInt64
+
+    public init(range: KeyRange, position: ReplicationPosition, nextVersion: UInt64) {
+        self.range = range
+        self.position = position
+        self.nextVersion = nextVersion
+    }
 }
