@@ -94,6 +94,15 @@ let package = Package(
         // Data-plane messages: router → data node requests, replication traffic.
         .target(name: "KeelDataProtocol", dependencies: ["KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
 
+        // keel data: shard replicas on SQLite with PacificA replication.
+        .target(
+            name: "KeelData",
+            dependencies: [
+                "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelReplication", "KeelStorage", "KeelTransport",
+                "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
         // Test support: deterministic simulator and linearizability checker.
         .target(
             name: "KeelSimulation",
@@ -125,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta",
+                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta", "KeelData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

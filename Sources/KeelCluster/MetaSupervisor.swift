@@ -73,11 +73,12 @@ public struct MetaSupervisor: Sendable {
         guard map.isBootstrapped else { return [] }
         forgetApplied(map)
         var commands = healthCommands(now: now, map: map)
+        var placement = Placement(map: map)
         for shard in map.shardsInKeyOrder {
             if let pending = pendingShards[shard.id], pending.epoch == shard.epoch, now.duration(since: pending.at) < proposalTimeout {
                 continue
             }
-            if let command = decide(shard, now: now, map: map) {
+            if let command = decide(shard, now: now, map: map, placement: &placement) {
                 pendingShards[shard.id] = (shard.epoch, now)
                 if case .failover = command { revoked[shard.id] = shard.epoch }
                 commands.append(command)
@@ -130,11 +131,13 @@ public struct MetaSupervisor: Sendable {
 
     /// The one change a shard needs most, if any, in priority order: a primary, then the
     /// removal of dead replicas, then replacements, then drains.
-    private mutating func decide(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap) -> MetaCommand? {
+    private mutating func decide(
+        _ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement
+    ) -> MetaCommand? {
         let settings = map.settings
         let liveNodes = Set(shard.allReplicas.filter { isAlive($0, now: now, window: settings.suspectAfter) })
         let alive = { (node: DataNodeID) in liveNodes.contains(node) }
-        guard let primary = shard.primary else { return placement(shard, map: map) }
+        guard let primary = shard.primary else { return place(shard, now: now, map: map, placement: &placement) }
         if !alive(primary) {
             return failover(shard, now: now, settings: settings, alive: alive)
         }
@@ -142,13 +145,20 @@ public struct MetaSupervisor: Sendable {
         if let node = dead.first {
             return .removeReplica(shard: shard.id, expectedEpoch: shard.epoch, node: node)
         }
-        return replacement(shard, now: now, map: map) ?? drain(shard, map: map)
+        return replacement(shard, now: now, map: map, placement: &placement) ?? drain(shard, map: map, placement: &placement)
     }
 
-    private func placement(_ shard: ShardDescriptor, map: ClusterMap) -> MetaCommand? {
-        let nodes = Placement(map: map).choose(map.settings.replicas, excluding: [])
-        guard let primary = nodes.first else { return nil }
-        return .placeShard(shard: shard.id, expectedEpoch: shard.epoch, primary: primary, backups: Array(nodes.dropFirst()))
+    private func place(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
+        let nodes = placement.choose(map.settings.replicas, excluding: [])
+        guard let primary = placement.leastLeading(nodes) else { return nil }
+        // A new cluster's data nodes register one by one: give them a moment to all arrive
+        // rather than place every shard on the first one.
+        if nodes.count < map.settings.replicas, now.duration(since: leaderSince) < map.settings.replaceDownReplicaAfter {
+            return nil
+        }
+        let backups = nodes.filter { $0 != primary }
+        placement.record(primary: primary, others: backups)
+        return .placeShard(shard: shard.id, expectedEpoch: shard.epoch, primary: primary, backups: backups)
     }
 
     private func failover(
@@ -164,7 +174,9 @@ public struct MetaSupervisor: Sendable {
         return .failover(shard: shard.id, expectedEpoch: shard.epoch, newPrimary: best.node)
     }
 
-    private mutating func replacement(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap) -> MetaCommand? {
+    private mutating func replacement(
+        _ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement
+    ) -> MetaCommand? {
         let target = map.settings.replicas
         guard shard.allReplicas.count < target else {
             underReplicatedSince[shard.id] = nil
@@ -175,13 +187,14 @@ public struct MetaSupervisor: Sendable {
         // A node that still reports a copy of the shard (it was away briefly) catches up from
         // the log tail; anyone else waits for the down time to pass, then copies everything.
         let returning = Set(reports.compactMap { node, shards in shards[shard.id] != nil ? node : nil })
-        let chosen = Placement(map: map).choose(1, excluding: shard.allReplicas, preferring: returning)
+        let chosen = placement.choose(1, excluding: shard.allReplicas, preferring: returning)
         guard let node = chosen.first else { return nil }
         guard returning.contains(node) || now.duration(since: since) >= map.settings.replaceDownReplicaAfter else { return nil }
+        placement.record(primary: nil, others: [node])
         return .addLearner(shard: shard.id, expectedEpoch: shard.epoch, node: node)
     }
 
-    private func drain(_ shard: ShardDescriptor, map: ClusterMap) -> MetaCommand? {
+    private func drain(_ shard: ShardDescriptor, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
         let draining = shard.allReplicas.filter { map.nodes[$0]?.state == .draining }
         guard let leaving = draining.first else { return nil }
         if shard.configuration.count > map.settings.replicas || shard.learners.contains(leaving) {
@@ -192,7 +205,8 @@ public struct MetaSupervisor: Sendable {
             return leaving == shard.primary ? nil : .removeReplica(shard: shard.id, expectedEpoch: shard.epoch, node: leaving)
         }
         guard shard.learners.isEmpty else { return nil }  // a replacement is catching up
-        guard let node = Placement(map: map).choose(1, excluding: shard.allReplicas).first else { return nil }
+        guard let node = placement.choose(1, excluding: shard.allReplicas).first else { return nil }
+        placement.record(primary: nil, others: [node])
         return .addLearner(shard: shard.id, expectedEpoch: shard.epoch, node: node)
     }
 }

@@ -82,6 +82,7 @@ extension ShardReplica {
                 }
             }
         }
+        for learner in descriptor.learners { reportIfCaughtUp(learner, &output) }
         if now.duration(since: lastCommitSent) >= config.commitHeartbeat {
             lastCommitSent = now
             for peer in peers.keys.sorted() where peers[peer]?.reconciled == true {

@@ -106,10 +106,11 @@ extension ShardReplica {
         replicate(to: peer, &output)
         checkReconciled(&output)
         advanceCommit(&output)
+        reportIfCaughtUp(peer, &output)
     }
 
     /// Asks the meta group to promote a learner once it holds everything committed.
-    private mutating func reportIfCaughtUp(_ peer: DataNodeID, _ output: inout ReplicaOutput) {
+    mutating func reportIfCaughtUp(_ peer: DataNodeID, _ output: inout ReplicaOutput) {
         guard descriptor.learners.contains(peer), !reportedCaughtUp.contains(peer), let state = peers[peer],
             state.acked >= committed, lastLSN.rawValue - state.acked.rawValue <= 16
         else { return }
