@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/onevcat/Rainbow.git", from: "4.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
@@ -113,7 +114,7 @@ let package = Package(
         .target(
             name: "KeelRouter",
             dependencies: [
-                "KeelTypes",
+                "KeelTypes", "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelTransport", "KeelWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -134,8 +135,12 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta", "KeelData",
+                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta", "KeelData", "KeelRouter", "KeelMetaClient",
+                "KeelTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -21,6 +21,7 @@ enum ServerRuntime {
 
 /// A `Service` whose work is a closure, cancelled on graceful shutdown.
 struct ClosureService: Service {
+    init(body: @escaping @Sendable () async throws -> Void) { self.body = body }
     let body: @Sendable () async throws -> Void
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await body() }
