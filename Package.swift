@@ -162,6 +162,11 @@ let package = Package(
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster"], swiftSettings: strict),
         .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelStorageTorture"], swiftSettings: strict),
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
+        // Real processes on loopback; they need the keel binary, which swift build --build-tests builds.
+        .testTarget(
+            name: "KeelProcessTests",
+            dependencies: ["KeelClient", "KeelCluster", "KeelLocalCluster", "KeelMetaClient", "KeelTransport", "KeelTypes"],
+            swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
         .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
