@@ -267,7 +267,9 @@ struct TestStorage {
             durable.2.removeAll { $0.index <= snapshot.metadata.index || output.restoreStateMachine }
         }
         if let first = output.entriesToPersist.first?.index {
-            entries.removeAll { $0.index >= first }
+            // Entries are contiguous: cut at the position of `first`.
+            let keep = entries.first.map { first.distance(from: $0.index) } ?? 0
+            entries.removeSubrange(min(keep, entries.count)...)
             entries += output.entriesToPersist
         }
         if let hard = output.hardState { hardState = hard }
