@@ -4,10 +4,9 @@ import Testing
 /// Interaction scripts (etcd-io/raft style): the exact message exchange of a few key
 /// paths, readable as a protocol trace. See `ScriptRunner` for the commands.
 @Suite struct ScriptTests {
-    /// Pre-vote round, real vote, the new leader's empty entry, then the commit index.
-    @Test func preVoteThenElection() {
-        var runner = ScriptRunner()
-        runner.run("""
+    /// Node 1 is elected in a new 3-node group: pre-vote round, real vote, the new
+    /// leader's empty entry, then the commit index.
+    static let electNode1 = """
         nodes 3
         campaign 1
         stabilize
@@ -28,7 +27,11 @@ import Testing
         n1->n3 t2 append prev=i4/t2 [] commit=i4
         n2->n1 t2 append ok i4
         n3->n1 t2 append ok i4
-        """)
+        """
+
+    @Test func preVoteThenElection() {
+        var runner = ScriptRunner()
+        runner.run(Self.electNode1)
     }
 
     /// A deposed leader (no CheckQuorum) keeps three uncommitted entries of term 2; the
@@ -96,32 +99,14 @@ import Testing
     /// unconfirmed and waits for round 2 (batched rounds); both read at the commit index.
     @Test func readIndexOnLeaderAndFollower() {
         var runner = ScriptRunner()
+        runner.run(Self.electNode1)
         runner.run("""
-        nodes 3
-        campaign 1
-        stabilize
         read 1 7
         read 3 8
         stabilize
         reads 1
         reads 3
         ----
-        n1->n2 t2 pre-vote last=i3/t1
-        n1->n3 t2 pre-vote last=i3/t1
-        n2->n1 t2 pre-vote granted
-        n3->n1 t2 pre-vote granted
-        n1->n2 t2 vote last=i3/t1
-        n1->n3 t2 vote last=i3/t1
-        n2->n1 t2 vote granted
-        n3->n1 t2 vote granted
-        n1->n2 t2 append prev=i3/t1 [i4/t2] commit=i3
-        n1->n3 t2 append prev=i3/t1 [i4/t2] commit=i3
-        n2->n1 t2 append ok i4
-        n3->n1 t2 append ok i4
-        n1->n2 t2 append prev=i4/t2 [] commit=i4
-        n1->n3 t2 append prev=i4/t2 [] commit=i4
-        n2->n1 t2 append ok i4
-        n3->n1 t2 append ok i4
         n1->n2 t2 heartbeat commit=i4 round=1
         n1->n3 t2 heartbeat commit=i4 round=1
         n3->n1 t2 read-index r8
@@ -141,30 +126,12 @@ import Testing
     /// a transfer (no pre-vote, leases bypassed).
     @Test func leadershipTransfer() {
         var runner = ScriptRunner()
+        runner.run(Self.electNode1)
         runner.run("""
-        nodes 3
-        campaign 1
-        stabilize
         transfer 1 3
         stabilize
         status
         ----
-        n1->n2 t2 pre-vote last=i3/t1
-        n1->n3 t2 pre-vote last=i3/t1
-        n2->n1 t2 pre-vote granted
-        n3->n1 t2 pre-vote granted
-        n1->n2 t2 vote last=i3/t1
-        n1->n3 t2 vote last=i3/t1
-        n2->n1 t2 vote granted
-        n3->n1 t2 vote granted
-        n1->n2 t2 append prev=i3/t1 [i4/t2] commit=i3
-        n1->n3 t2 append prev=i3/t1 [i4/t2] commit=i3
-        n2->n1 t2 append ok i4
-        n3->n1 t2 append ok i4
-        n1->n2 t2 append prev=i4/t2 [] commit=i4
-        n1->n3 t2 append prev=i4/t2 [] commit=i4
-        n2->n1 t2 append ok i4
-        n3->n1 t2 append ok i4
         n1->n3 t2 timeout-now
         n3->n1 t3 vote last=i4/t2 transfer
         n3->n2 t3 vote last=i4/t2 transfer
