@@ -1,4 +1,5 @@
 @_spi(Testing) @testable import KeelRaft
+import Foundation
 import Testing
 
 /// Raft §5.4 safety: the Figure 8 commitment rule, log matching, leader completeness and
@@ -75,15 +76,38 @@ import Testing
     }
     #endif
 
-    @Test(arguments: Array(UInt64(1)...24))
-    func chaosKeepsEveryInvariant(seed: UInt64) {
-        var chaos = Chaos(seed: seed, voters: 5)
+    /// Seeds per configuration variant: 12, or `KEEL_RAFT_CHAOS_SEEDS` (e.g. 500 locally).
+    static let chaosSeeds: [UInt64] = {
+        let count = ProcessInfo.processInfo.environment["KEEL_RAFT_CHAOS_SEEDS"].flatMap { UInt64($0) } ?? 12
+        return Array(1...max(1, count))
+    }()
+
+    @Test(arguments: ChaosVariant.allCases, chaosSeeds)
+    func chaosKeepsEveryInvariant(variant: ChaosVariant, seed: UInt64) {
+        var chaos = Chaos(seed: seed, voters: seed % 2 == 0 ? 5 : 3, configure: variant.configure)
         chaos.run(steps: 1500)
         #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
         chaos.healAndSettle()
         #expect(chaos.network.leaders.count == 1, "seed \(seed): a leader emerges once faults heal")
         #expect(chaos.committedAfterHeal, "seed \(seed): a proposal commits once faults heal")
         #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
+    }
+}
+
+/// Configurations the chaos test runs under.
+enum ChaosVariant: String, CaseIterable, Sendable {
+    case defaults, noPreVote, noCheckQuorum, tinyMessages
+
+    func configure(_ config: inout RaftConfig) {
+        switch self {
+        case .defaults: break
+        case .noPreVote: config.preVote = false
+        case .noCheckQuorum: config.checkQuorum = false
+        case .tinyMessages:
+            config.maxMessageBytes = 1
+            config.maxInflightMessages = 1
+            config.maxSnapshotChunkBytes = 3
+        }
     }
 }
 
@@ -137,7 +161,11 @@ struct Chaos {
             if let leader = network.leaders.first { network.isolate(leader) }
         case 93..<95:
             network.heal()
-        case 95..<97:
+        case 95:
+            if network[id].isUp && network[id].appliedIndex > network[id].raft.snapshotMetadata.index {
+                _ = network[id].compactAtApplied()
+            }
+        case 96:
             let victim = random.next(below: 2) == 0 ? (network.leaders.first ?? id) : id
             if network[victim].isUp && network.ids.filter({ network[$0].isUp }).count > 3 { network.crash(victim) }
         default:
