@@ -86,11 +86,18 @@ import Testing
     func chaosKeepsEveryInvariant(variant: ChaosVariant, seed: UInt64) {
         var chaos = Chaos(seed: seed, voters: seed % 2 == 0 ? 5 : 3, configure: variant.configure)
         chaos.run(steps: 1500)
-        #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
-        chaos.healAndSettle()
-        #expect(chaos.network.leaders.count == 1, "seed \(seed): a leader emerges once faults heal")
-        #expect(chaos.committedAfterHeal, "seed \(seed): a proposal commits once faults heal")
-        #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
+        chaos.expectInvariantsAndLiveness(seed: seed)
+    }
+}
+
+extension SafetyTests {
+    @Test(arguments: chaosSeeds)
+    func membershipChaosKeepsEveryInvariant(seed: UInt64) {
+        var chaos = Chaos(seed: seed, voters: 3, joining: 3)
+        chaos.run(steps: 2500)
+        let changes = chaos.membershipChanges
+        #expect(changes > 0, "seed \(seed): membership changed")
+        chaos.expectInvariantsAndLiveness(seed: seed)
     }
 }
 
@@ -123,12 +130,24 @@ struct Chaos {
     var nextProposal: UInt64 = 1
     var committedAfterHeal = false
 
-    init(seed: UInt64, voters: Int, configure: (inout RaftConfig) -> Void = { _ in }) {
-        network = TestNetwork(voters: voters) { config in
+    /// Nodes started with `.joining`, not yet added (membership chaos only).
+    var notYetAdded: [RaftNodeID] = []
+    var membershipChanges = 0
+
+    /// `joining` extra nodes start outside the group; with them, the driver also proposes
+    /// membership changes (add learner, promote, remove; every id is added at most once).
+    init(seed: UInt64, voters: Int, joining: Int = 0, configure: (inout RaftConfig) -> Void = { _ in }) {
+        let chaosConfig = { (config: inout RaftConfig) in
             config.maxMessageBytes = 64
             config.maxInflightMessages = 4
             config.electionTicks = 5
             configure(&config)
+        }
+        network = TestNetwork(voters: voters, configure: chaosConfig)
+        for offset in 0..<joining {
+            let id = RaftNodeID(UInt64(voters + 1 + offset))
+            network.add(id, bootstrap: .joining, configure: chaosConfig)
+            notYetAdded.append(id)
         }
         network.expectSafety = false
         random = SplitMix64(seed: seed)
@@ -145,6 +164,8 @@ struct Chaos {
         let ids = network.ids
         let id = ids[random.next(below: ids.count)]
         switch random.next(below: 100) {
+        case 0..<2 where !notYetAdded.isEmpty || membershipChanges > 0:
+            changeMembership()
         case 0..<25:
             network.step(id, .tick)
         case 25..<40:
@@ -167,9 +188,36 @@ struct Chaos {
             }
         case 96:
             let victim = random.next(below: 2) == 0 ? (network.leaders.first ?? id) : id
-            if network[victim].isUp && network.ids.filter({ network[$0].isUp }).count > 3 { network.crash(victim) }
+            // Keep a majority of the nodes up.
+            if network[victim].isUp && network.ids.filter({ network[$0].isUp }).count > ids.count / 2 + 1 {
+                network.crash(victim)
+            }
         default:
             for down in ids where !network[down].isUp { network.restart(down) }
+        }
+    }
+
+    /// At the leader: add the next outside node as a learner, promote a learner, or remove
+    /// a voter (keeping at least two).
+    private mutating func changeMembership() {
+        guard let leader = network.leaders.first else { return }
+        let membership = network[leader].raft.currentConfiguration
+        let change: ConfigChange
+        switch random.next(below: 3) {
+        case 0 where !notYetAdded.isEmpty:
+            change = ConfigChange(.addLearner, node: notYetAdded[0])
+        case 1 where !membership.learners.isEmpty:
+            change = ConfigChange(.promoteLearner, node: membership.learners[random.next(below: membership.learners.count)])
+        case 2 where membership.voters.count > 2:
+            change = ConfigChange(.remove, node: membership.voters[random.next(below: membership.voters.count)])
+        default:
+            return
+        }
+        let output = network.step(leader, .proposeConfigChange(ProposalID(nextProposal), change))
+        nextProposal += 1
+        if !output.acceptedProposals.isEmpty {
+            membershipChanges += 1
+            notYetAdded.removeAll { $0 == change.node }
         }
     }
 
@@ -202,6 +250,20 @@ struct Chaos {
         violations += network.logMatchingViolations()
     }
 
+    /// Expects no invariant violation so far, then heals and expects liveness and, again,
+    /// no violation. (Values are copied out so that a failure prints them, not the driver.)
+    mutating func expectInvariantsAndLiveness(seed: UInt64) {
+        let before = Array(violations.prefix(3))
+        #expect(before.isEmpty, "seed \(seed): \(before)")
+        healAndSettle()
+        let leaderCount = network.leaders.count
+        let committed = committedAfterHeal
+        let after = Array(violations.prefix(3))
+        #expect(leaderCount == 1, "seed \(seed): a leader emerges once faults heal")
+        #expect(committed, "seed \(seed): a proposal commits once faults heal")
+        #expect(after.isEmpty, "seed \(seed): \(after)")
+    }
+
     /// Heals everything, restarts crashed nodes, and checks liveness: a leader emerges and
     /// a proposal commits within a bounded number of ticks.
     mutating func healAndSettle() {
@@ -215,7 +277,10 @@ struct Chaos {
         network.stabilize()
         network.tickAll(2)
         if let accepted = output.acceptedProposals.first {
-            committedAfterHeal = network.ids.allSatisfy { network[$0].raft.commitIndex >= accepted.index }
+            // Every member of the leader's configuration (removed or never-added nodes
+            // are left out) commits it.
+            let members = network[leader].raft.currentConfiguration.members
+            committedAfterHeal = members.allSatisfy { network[$0].raft.commitIndex >= accepted.index }
         }
         check()
     }
