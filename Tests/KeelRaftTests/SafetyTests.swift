@@ -85,6 +85,7 @@ import Testing
     @Test(arguments: ChaosVariant.allCases, chaosSeeds)
     func chaosKeepsEveryInvariant(variant: ChaosVariant, seed: UInt64) {
         var chaos = Chaos(seed: seed, voters: seed % 2 == 0 ? 5 : 3, configure: variant.configure)
+        chaos.healWeight = variant.healWeight
         chaos.run(steps: 1500)
         chaos.expectInvariantsAndLiveness(seed: seed)
     }
@@ -101,13 +102,28 @@ extension SafetyTests {
     }
 }
 
+extension SafetyTests {
+    @Test func chaosExercisesReads() {
+        var confirmed = 0
+        for seed in UInt64(1)...3 {
+            var chaos = Chaos(seed: seed, voters: 3)
+            chaos.run(steps: 1500)
+            confirmed += chaos.readsConfirmed
+        }
+        #expect(confirmed > 10)
+    }
+}
+
 /// Configurations the chaos test runs under.
 enum ChaosVariant: String, CaseIterable, Sendable {
-    case defaults, noPreVote, noCheckQuorum, tinyMessages
+    case defaults, noPreVote, noCheckQuorum, tinyMessages, longPartitions
+
+    /// See `Chaos.healWeight`.
+    var healWeight: Int { self == .longPartitions ? 1 : 10 }
 
     func configure(_ config: inout RaftConfig) {
         switch self {
-        case .defaults: break
+        case .defaults, .longPartitions: break
         case .noPreVote: config.preVote = false
         case .noCheckQuorum: config.checkQuorum = false
         case .tinyMessages:
@@ -129,6 +145,16 @@ struct Chaos {
     var leaderByTerm: [Term: RaftNodeID] = [:]
     var nextProposal: UInt64 = 1
     var committedAfterHeal = false
+
+    /// Out of 10: how often a heal action really heals (lower: partitions last longer).
+    var healWeight = 10
+
+    /// Reads in flight: the highest commit index anywhere when each started.
+    var readStartedAfterCommit: [ReadKey: LogIndex] = [:]
+    var readStatesSeen: [RaftNodeID: Int] = [:]
+    var readsConfirmed = 0
+
+    struct ReadKey: Hashable { var node: RaftNodeID; var read: ReadRequestID }
 
     /// Nodes started with `.joining`, not yet added (membership chaos only).
     var notYetAdded: [RaftNodeID] = []
@@ -168,7 +194,17 @@ struct Chaos {
             changeMembership()
         case 0..<25:
             network.step(id, .tick)
-        case 25..<40:
+        case 25..<28:
+            // A ReadIndex read anywhere (followers forward it). Lease reads are left to
+            // LeaseSafetyTests: here tick rates differ wildly, which leases do not allow.
+            // Half of them at some node that believes it leads (perhaps a deposed one).
+            let leaders = network.leaders
+            let reader = random.next(below: 2) == 0 && !leaders.isEmpty ? leaders[random.next(below: leaders.count)] : id
+            let read = ReadRequestID(nextProposal)
+            nextProposal += 1
+            readStartedAfterCommit[ReadKey(node: reader, read: read)] = network.ids.map { network[$0].raft.commitIndex }.max()!
+            network.step(reader, .read(read, .readIndex))
+        case 28..<40:
             // Mostly at a leader, sometimes anywhere (followers reject).
             let target = random.next(below: 4) > 0 ? (network.leaders.first ?? id) : id
             let data = [UInt8(truncatingIfNeeded: nextProposal)]
@@ -181,7 +217,7 @@ struct Chaos {
         case 92:
             if let leader = network.leaders.first { network.isolate(leader) }
         case 93..<95:
-            network.heal()
+            if random.next(below: 10) < healWeight { network.heal() }
         case 95:
             if network[id].isUp && network[id].appliedIndex > network[id].raft.snapshotMetadata.index {
                 _ = network[id].compactAtApplied()
@@ -248,6 +284,23 @@ struct Chaos {
         network.safetyViolations.removeAll()
         violations += network.leaderCompletenessViolations()
         violations += network.logMatchingViolations()
+        checkReads()
+    }
+
+    /// Read safety: a read's index covers everything committed anywhere before the read
+    /// started (so applying up to it makes the read see every earlier write).
+    private mutating func checkReads() {
+        for id in network.ids {
+            let states = network[id].readStates
+            for state in states[readStatesSeen[id, default: 0]...] {
+                let key = ReadKey(node: id, read: state.id)
+                if let floor = readStartedAfterCommit.removeValue(forKey: key), state.index < floor {
+                    violations.append("read \(state.id) on \(id) at \(state.index) misses commits up to \(floor)")
+                }
+                readsConfirmed += 1
+            }
+            readStatesSeen[id] = states.count
+        }
     }
 
     /// Expects no invariant violation so far, then heals and expects liveness and, again,
@@ -301,6 +354,17 @@ final class Counter {
 /// The unit-level chaos driver already catches the crudest injected bug; the simulator
 /// (KeelSimulation) is the one expected to catch all of them.
 @Suite struct ChaosCatchesInjectedBugs {
+    @Test func readIndexWithoutHeartbeatIsCaught() {
+        let caught = (UInt64(1)...40).contains { seed in
+            // Without CheckQuorum a partitioned leader keeps leading (and reading) longer.
+            var chaos = Chaos(seed: seed, voters: 5) { $0.checkQuorum = false; $0.injectedBugs = [.readIndexWithoutHeartbeat] }
+            chaos.healWeight = 1
+            chaos.run(steps: 1500)
+            return chaos.violations.contains { $0.hasPrefix("read ") }
+        }
+        #expect(caught)
+    }
+
     @Test func voteWithoutLogCheckIsCaught() {
         let caught = (UInt64(1)...40).contains { seed in
             var chaos = Chaos(seed: seed, voters: 5) { $0.injectedBugs = [.voteWithoutLogCheck] }
