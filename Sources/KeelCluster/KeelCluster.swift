@@ -1,1 +1,0 @@
-/// KeelCluster: the cluster map and the meta group's state machine, placement and balancing.

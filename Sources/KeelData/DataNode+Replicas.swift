@@ -1,0 +1,179 @@
+import Foundation
+import KeelCluster
+import KeelDataProtocol
+import KeelMetaClient
+import KeelReplication
+import KeelStorage
+import KeelTransport
+import KeelTypes
+
+extension DataNode {
+    /// Brings the set of replicas in line with the map: opens the ones this node was given,
+    /// reconfigures the rest, and retires the ones it lost.
+    func reconcileReplicas(_ state: inout DataNodeState) {
+        let me = configuration.id
+        for descriptor in state.view.shardsInKeyOrder where descriptor.allReplicas.contains(me) {
+            do {
+                let host = try state.hosts[descriptor.id] ?? createHost(descriptor, &state)
+                host.retiredAt = nil
+                if descriptor.epoch > host.replica.descriptor.epoch {
+                    carryOut(host.replica.configure(descriptor, now: now), host, &state)
+                }
+            } catch {
+                configuration.logger.error("cannot open replica", metadata: ["shard.id": "\(descriptor.id)", "error": "\(error)"])
+            }
+        }
+        for (id, host) in state.hosts where !(state.view.shards[id]?.allReplicas.contains(me) ?? false) {
+            if host.retiredAt == nil {
+                host.retiredAt = now
+                if let descriptor = state.view.shards[id], descriptor.epoch > host.replica.descriptor.epoch {
+                    carryOut(host.replica.configure(descriptor, now: now), host, &state)
+                }
+            }
+        }
+    }
+
+    private func createHost(_ descriptor: ShardDescriptor, _ state: inout DataNodeState) throws -> ShardHost {
+        let stored = try state.store.createShard(descriptor.id, range: descriptor.range)
+        let host = try state.openHost(descriptor.id, store: stored, range: descriptor.range)
+        state.hosts[descriptor.id] = host
+        configuration.logger.info("replica created", metadata: ["shard.id": "\(descriptor.id)", "shard.epoch": "\(descriptor.epoch)"])
+        return host
+    }
+
+    /// Carries out one replica output in the order of its contract.
+    func carryOut(_ output: ReplicaOutput, _ host: ShardHost, _ state: inout DataNodeState) {
+        guard !output.isEmpty else { return }
+        do {
+            try persist(output, host)
+        } catch {
+            configuration.logger.error("replication log write failed", metadata: ["shard.id": "\(host.id)", "error": "\(error)"])
+        }
+        send(output.messages, shard: host.id, state)
+        if !output.apply.isEmpty { apply(output.apply, host) }
+        for (requestID, result) in output.answers {
+            if let (request, results) = host.answer(requestID, result) { request.respond(DataResponse.writes(results)) }
+        }
+        for need in output.requests { askMeta(need, shard: host.id) }
+        for learner in output.snapshotsToSend {
+            guard let address = state.view.nodes[learner]?.address else { continue }
+            try? transport.trySend(
+                SnapshotOffer(shard: host.id, epoch: host.replica.descriptor.epoch, primary: configuration.id),
+                to: PeerAddress(host: address.host, port: address.port))
+        }
+        if output.newerEpochSeen != nil { sink.yield(.needFullMap) }
+    }
+
+    /// Step 1: truncate, queue the appends, and have a task report when they are durable.
+    private func persist(_ output: ReplicaOutput, _ host: ShardHost) throws(StorageError) {
+        if let keep = output.truncateAfter {
+            if keep.rawValue + 1 < host.log.firstIndex.rawValue || keep > host.queuedThrough {
+                // A store copy was installed past the log's end (or before its start):
+                // the log starts over after it.
+                try host.log.blocking.reset(nextIndex: LogIndex(keep.rawValue + 1))
+            } else if host.queuedThrough > keep {
+                // Ordered after the appends already queued, like every log operation.
+                try host.log.blocking.truncateSuffix(after: LogIndex(keep.rawValue))
+            }
+            host.logGeneration += 1
+            host.queuedThrough = keep
+        }
+        guard let first = output.append.first, let last = output.append.last else { return }
+        try host.log.blocking.append(output.append.map(ReplicationLogCodec.payload), at: LogIndex(first.lsn.rawValue))
+        host.queuedThrough = last.lsn
+        let (log, shard, generation, sink) = (host.log, host.id, host.logGeneration, self.sink)
+        Task {
+            do {
+                try await log.sync()
+                sink.yield(.persisted(shard, generation: generation, through: last.lsn))
+            } catch {
+                sink.yield(.persistFailed(shard, "\(error)"))
+            }
+        }
+    }
+
+    /// Step 3: committed records go to the store in one transaction with their last LSN.
+    private func apply(_ records: [ReplicationRecord], _ host: ShardHost) {
+        var batch = WriteBatch()
+        for record in records {
+            for write in record.writes {
+                switch write {
+                case .put(let key, let value, _): batch.put(key, value)
+                case .delete(let key): batch.delete(key)
+                }
+            }
+        }
+        let range = LogIndex(records.first!.lsn.rawValue)...LogIndex(records.last!.lsn.rawValue)
+        do {
+            _ = try host.store.apply(batch, records: range, term: records.last!.epoch.rawValue)
+            host.replica.applied(through: records.last!.lsn)
+        } catch {
+            configuration.logger.critical("cannot apply committed records", metadata: ["shard.id": "\(host.id)", "error": "\(error)"])
+        }
+    }
+
+    func send(_ messages: [(to: DataNodeID, message: ReplicationMessage)], shard: ShardID, _ state: DataNodeState) {
+        for (to, message) in messages {
+            guard let address = state.view.nodes[to]?.address else { continue }
+            do {
+                try transport.trySend(
+                    ReplicationEnvelope(shard: shard, from: configuration.id, message: message),
+                    to: PeerAddress(host: address.host, port: address.port))
+            } catch {
+                configuration.logger.debug("replication send dropped", metadata: ["peer": "\(to)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func askMeta(_ need: MetaRequestNeed, shard: ShardID) {
+        let request: MetaRequest
+        switch need {
+        case .removeReplica(let node, let epoch): request = .replicaUnreachable(shard: shard, epoch: epoch, node: node)
+        case .promoteLearner(let node, let epoch): request = .learnerCaughtUp(shard: shard, epoch: epoch, node: node)
+        }
+        let (meta, logger) = (self.meta, configuration.logger)
+        Task {
+            do {
+                _ = try await meta.call(request)
+            } catch {
+                logger.info("meta request refused", metadata: ["shard.id": "\(shard)", "request": "\(request)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Ticks every replica, sends heartbeats, trims logs and deletes retired replicas.
+    func tick(_ state: inout DataNodeState) {
+        let now = self.now
+        for host in state.hosts.values.sorted(by: { $0.id < $1.id }) {
+            carryOut(host.replica.tick(now: now), host, &state)
+            trimLog(host)
+            if let retiredAt = host.retiredAt, now.duration(since: retiredAt) >= configuration.dropRetiredReplicasAfter {
+                drop(host, &state)
+            }
+        }
+        let interval = Duration.milliseconds(Int64(state.view.settings.heartbeatIntervalMs))
+        if !state.heartbeatInFlight, now.duration(since: state.lastHeartbeat) >= interval {
+            sendHeartbeat(&state)
+        }
+    }
+
+    private func trimLog(_ host: ShardHost) {
+        let keep = configuration.retainedLogRecords
+        let needed = host.replica.oldestNeeded.rawValue
+        guard host.exports.isEmpty, needed > keep else { return }
+        let through = LSN(needed - keep)
+        guard LogIndex(through.rawValue) >= host.log.firstIndex.advanced(by: 1024) else { return }
+        host.replica.trimLog(through: through)
+        let log = host.log
+        Task { try? await log.compact(before: LogIndex(through.rawValue + 1)) }
+    }
+
+    private func drop(_ host: ShardHost, _ state: inout DataNodeState) {
+        configuration.logger.info("retired replica deleted", metadata: ["shard.id": "\(host.id)"])
+        host.log.close()
+        for export in host.exports.values { export.export.close() }
+        state.hosts[host.id] = nil
+        try? state.store.dropShard(host.id)
+        try? FileManager.default.removeItem(atPath: state.logDirectory(host.id))
+    }
+}

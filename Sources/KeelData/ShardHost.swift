@@ -1,0 +1,102 @@
+import KeelDataProtocol
+import KeelReplication
+import KeelStorage
+import KeelTransport
+import KeelTypes
+
+/// One shard replica on this node: the pure replica core and what it runs on (its store
+/// file and its replication log), plus the client requests waiting for it.
+final class ShardHost {
+    let id: ShardID
+    var replica: ShardReplica
+    var store: StoredShard
+    let log: DurableLog
+    /// Bumped by every log truncation or reset, so that a sync that completes afterwards
+    /// cannot vouch for records written after it.
+    var logGeneration = 0
+    /// Highest LSN queued to the log in this generation.
+    var queuedThrough: LSN
+    /// Client write batches waiting for their answers, by the id of their first write.
+    var waiting: [UInt64: WaitingBatch] = [:]
+    /// Which batch each write id belongs to.
+    var batchOf: [UInt64: UInt64] = [:]
+    /// When this node stopped being a replica of the shard (it is deleted later).
+    var retiredAt: MonotonicTime?
+    /// A store copy is being pulled from the primary.
+    var importing = false
+    /// Store copies being sent to learners: (learner) → the export and the next chunk number.
+    var exports: [DataNodeID: (export: ShardExport, next: UInt64)] = [:]
+    /// Reads and writes served since the last heartbeat, for load statistics.
+    var reads = 0
+    var writes = 0
+
+    struct WaitingBatch {
+        var request: InboundRequest
+        var results: [Result<WriteOutcome, KeelError>?]
+        var firstID: UInt64
+        var remaining: Int
+    }
+
+    init(id: ShardID, replica: ShardReplica, store: StoredShard, log: DurableLog) {
+        self.id = id
+        self.replica = replica
+        self.store = store
+        self.log = log
+        self.queuedThrough = replica.lastLSN
+    }
+
+    /// Records an answer; returns the batch's request and results once all are in.
+    func answer(_ requestID: UInt64, _ result: Result<WriteOutcome, KeelError>) -> (InboundRequest, [Result<WriteOutcome, KeelError>])? {
+        guard let first = batchOf.removeValue(forKey: requestID), var batch = waiting[first] else { return nil }
+        let index = Int(requestID - batch.firstID)
+        if batch.results[index] == nil { batch.remaining -= 1 }
+        batch.results[index] = result
+        guard batch.remaining == 0 else {
+            waiting[first] = batch
+            return nil
+        }
+        waiting[first] = nil
+        return (batch.request, batch.results.map { $0 ?? .failure(KeelError(.internalError, "no answer", maybeApplied: true)) })
+    }
+}
+
+/// The replication log's records as stored in a `DurableLog`: index = LSN, payload = the
+/// record's wire encoding.
+enum ReplicationLogCodec {
+    static func payload(_ record: ReplicationRecord) -> [UInt8] { record.wireEncoded() }
+
+    static func record(_ payload: [UInt8]) throws(StorageError) -> ReplicationRecord {
+        do {
+            return try ReplicationRecord(wireEncoded: payload)
+        } catch {
+            throw StorageError(.corruptLog, "undecodable replication record: \(error)")
+        }
+    }
+
+    /// Every record after `applied`.
+    static func load(_ log: DurableLog, after applied: LSN) throws(StorageError) -> [ReplicationRecord] {
+        var records: [ReplicationRecord] = []
+        var next = LogIndex(applied.rawValue + 1)
+        guard log.lastIndex >= next else { return [] }
+        if log.firstIndex > next {
+            throw StorageError(.logGap, "the replication log starts at \(log.firstIndex) but the store has applied only \(applied)")
+        }
+        while next <= log.lastIndex {
+            let batch = try log.read(from: next, maxBytes: 16 << 20)
+            for entry in batch { records.append(try record(entry.payload)) }
+            next = LogIndex(next.rawValue + UInt64(batch.count))
+        }
+        return records
+    }
+}
+
+extension StorageError {
+    /// The client-visible form of a storage failure.
+    var keelError: KeelError {
+        switch code {
+        case .diskFull: KeelError(.diskFull, message, maybeApplied: true)
+        case .corruptValue, .corruptLog, .corruptStore, .corruptHardState: KeelError(.corruptData, message, maybeApplied: true)
+        default: KeelError(.internalError, "\(code): \(message)", maybeApplied: true)
+        }
+    }
+}

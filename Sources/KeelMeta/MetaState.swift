@@ -1,0 +1,268 @@
+import KeelCluster
+import KeelMetaClient
+import KeelRaft
+import KeelTransport
+import KeelTypes
+import Logging
+
+/// Everything one meta member knows, owned by its loop: the Raft core, the cluster map it
+/// drives, the leader's supervisor, and the requests waiting for the log.
+struct MetaState {
+    let configuration: MetaConfiguration
+    private(set) var node: RaftNode
+    var map = ClusterMap()
+    var changeLog = ChangeLog()
+    var supervisor: MetaSupervisor?
+    /// Raft member id → address (initial peers plus addresses learned from config changes).
+    var peers: [RaftNodeID: HostPort]
+    var applied: LogIndex
+
+    private var nextProposal: UInt64 = 1
+    private var nextRead: UInt64 = 1
+    /// Proposals appended but not yet applied: index → (term, who waits).
+    private var proposalsByIndex: [LogIndex: (term: Term, waiter: InboundRequest?)] = [:]
+    private var proposalWaiters: [ProposalID: InboundRequest] = [:]
+    private var readWaiters: [ReadRequestID: ReadWaiter] = [:]
+    private var confirmedReads: [(index: LogIndex, waiter: ReadWaiter)] = []
+    private var watches: [(fromVersion: UInt64, deadline: MonotonicTime, request: InboundRequest)] = []
+    private var bootstrapProposedAt: MonotonicTime?
+
+    /// A read waiting for the leader's confirmation (and for the map to catch up with it).
+    enum ReadWaiter {
+        case map(InboundRequest)
+        case heartbeat(InboundRequest, HeartbeatReply)
+    }
+
+    init(configuration: MetaConfiguration, bootstrap: RaftBootstrap) throws {
+        self.configuration = configuration
+        var raftConfig = RaftConfig(id: RaftNodeID(configuration.id), electionTicks: configuration.electionTicks, seed: UInt64.random(in: 1...UInt64.max))
+        raftConfig.maxMessageBytes = 1 << 20
+        node = try RaftNode(config: raftConfig, bootstrap: bootstrap)
+        peers = Dictionary(uniqueKeysWithValues: configuration.peers.map { (RaftNodeID($0.key), $0.value) })
+        applied = bootstrap.applied
+        if bootstrap.snapshot.metadata.index > .zero {
+            map = try ClusterMap(decoding: bootstrap.snapshot.data)
+            changeLog.reset(at: map.version)
+        }
+    }
+
+    var isLeader: Bool { node.currentRole == .leader }
+    var leaderAddress: HostPort? { node.currentLeader.flatMap { peers[$0] } }
+
+    mutating func step(_ input: RaftInput) -> RaftOutput { node.step(input) }
+
+    // MARK: Carrying out outputs (steps 4–6 of the contract)
+
+    /// Applies an output that has been persisted and sent; returns inputs to step next.
+    mutating func absorb(_ output: RaftOutput, now: MonotonicTime, logger: Logger) -> [RaftInput] {
+        if output.restoreStateMachine, let snapshot = output.snapshot {
+            restore(snapshot, logger: logger)
+        }
+        for entry in output.committedEntries { apply(entry, logger: logger) }
+        if !output.committedEntries.isEmpty { answerWatches() }
+        for accepted in output.acceptedProposals {
+            proposalsByIndex[accepted.index] = (accepted.term, proposalWaiters.removeValue(forKey: accepted.id))
+        }
+        for rejected in output.rejectedProposals {
+            let failure = rejected.reason.code == "not_leader"
+                ? MetaFailure.notLeader(leaderAddress)
+                : MetaFailure(code: rejected.reason.code, message: "the meta leader refused the proposal")
+            proposalWaiters.removeValue(forKey: rejected.id)?.respond(MetaResponseFrame(.error(failure)))
+        }
+        for read in output.readStates {
+            guard let waiter = readWaiters.removeValue(forKey: read.id) else { continue }
+            confirmedReads.append((read.index, waiter))
+        }
+        for rejected in output.rejectedReads {
+            readWaiters.removeValue(forKey: rejected.id)?.request.respond(MetaResponseFrame(.error(.notLeader(leaderAddress))))
+        }
+        answerConfirmedReads()
+        if let soft = output.softState { leadershipChanged(soft, now: now, logger: logger) }
+        return []
+    }
+
+    private mutating func apply(_ entry: Entry, logger: Logger) {
+        defer { applied = entry.index }
+        let waiter = proposalsByIndex.removeValue(forKey: entry.index)
+        switch entry.kind {
+        case .empty:
+            waiter?.waiter?.respond(MetaResponseFrame(.error(MetaFailure(code: "leadership_lost", message: "the proposal was replaced"))))
+        case .configChange:
+            if let change = try? ConfigChange(decoding: entry.data) {
+                if change.operation == .remove {
+                    peers[change.node] = nil
+                } else if !change.context.isEmpty, let address = try? HostPort(parsing: String(decoding: change.context, as: UTF8.self)) {
+                    peers[change.node] = address
+                }
+            }
+            waiter?.waiter?.respond(MetaResponseFrame(entry.term == waiter?.term ? .ok : .error(MetaFailure(code: "leadership_lost", message: "the change was replaced"))))
+        case .normal:
+            let result: Result<VersionedChanges, ClusterError>
+            do {
+                result = map.apply(try MetaCommand(decoding: entry.data))
+            } catch {
+                logger.error("undecodable meta command skipped", metadata: ["raft.index": "\(entry.index)", "error": "\(error)"])
+                result = .failure(error)
+            }
+            if case .success(let changes) = result { changeLog.append(changes) }
+            guard let waiter, let request = waiter.waiter else { return }
+            guard waiter.term == entry.term else {
+                request.respond(MetaResponseFrame(.error(MetaFailure(code: "leadership_lost", message: "the proposal was replaced by a new leader's entry"))))
+                return
+            }
+            switch result {
+            case .success(let changes): request.respond(MetaResponseFrame(.applied(changes)))
+            case .failure(let error): request.respond(MetaResponseFrame(.error(MetaFailure(code: error.code.rawValue, message: error.message))))
+            }
+        }
+    }
+
+    private mutating func restore(_ snapshot: Snapshot, logger: Logger) {
+        do {
+            map = try ClusterMap(decoding: snapshot.data)
+        } catch {
+            logger.critical("cannot decode the meta snapshot from the leader", metadata: ["error": "\(error)"])
+            return
+        }
+        changeLog.reset(at: map.version)
+        applied = snapshot.metadata.index
+        answerWatches()
+    }
+
+    private mutating func leadershipChanged(_ soft: SoftState, now: MonotonicTime, logger: Logger) {
+        logger.info("meta role changed", metadata: ["raft.role": "\(soft.role)", "raft.leader": "\(soft.leader.map { "\($0)" } ?? "none")", "raft.term": "\(node.currentTerm)"])
+        if soft.role == .leader {
+            if supervisor == nil { supervisor = MetaSupervisor(leaderSince: now) }
+            return
+        }
+        supervisor = nil
+        // Proposals this member accepted as leader may still commit under the next leader.
+        for (_, pending) in proposalsByIndex {
+            pending.waiter?.respond(MetaResponseFrame(.error(MetaFailure(
+                code: "leadership_lost", message: "the meta leader changed; the command may still be applied", maybeApplied: true))))
+        }
+        proposalsByIndex.removeAll()
+    }
+
+    private mutating func answerConfirmedReads() {
+        var waiting: [(index: LogIndex, waiter: ReadWaiter)] = []
+        for read in confirmedReads {
+            guard read.index <= applied else {
+                waiting.append(read)
+                continue
+            }
+            switch read.waiter {
+            case .map(let request): request.respond(MetaResponseFrame(.map(map)))
+            case .heartbeat(let request, let reply): request.respond(MetaResponseFrame(.heartbeat(reply)))
+            }
+        }
+        confirmedReads = waiting
+    }
+
+    // MARK: Requests that need the log
+
+    /// Proposes `command`; `request` (if any) is answered when it is applied or refused.
+    mutating func propose(_ command: MetaCommand, answering request: InboundRequest?) -> RaftInput {
+        let id = ProposalID(rawValue: nextProposal)
+        nextProposal += 1
+        if let request { proposalWaiters[id] = request }
+        return .propose([Proposal(id: id, data: command.encoded())])
+    }
+
+    mutating func proposeConfigChange(_ change: ConfigChange, answering request: InboundRequest?) -> RaftInput {
+        let id = ProposalID(rawValue: nextProposal)
+        nextProposal += 1
+        if let request { proposalWaiters[id] = request }
+        return .proposeConfigChange(id, change)
+    }
+
+    /// Confirms leadership (ReadIndex, or the Raft lease for heartbeats) before answering.
+    mutating func confirmedRead(_ waiter: ReadWaiter, mode: ReadMode) -> RaftInput {
+        let id = ReadRequestID(rawValue: nextRead)
+        nextRead += 1
+        readWaiters[id] = waiter
+        return .read(id, mode)
+    }
+
+    mutating func addWatch(fromVersion: UInt64, deadline: MonotonicTime, request: InboundRequest) {
+        if !answerWatch(fromVersion: fromVersion, request: request) {
+            watches.append((fromVersion, deadline, request))
+        }
+    }
+
+    /// Answers a watch if there is something newer than `fromVersion`.
+    private func answerWatch(fromVersion: UInt64, request: InboundRequest) -> Bool {
+        guard fromVersion != map.version else { return false }
+        switch changeLog.changes(after: fromVersion) {
+        case .changes(let changes) where !changes.isEmpty:
+            request.respond(MetaResponseFrame(.changes(changes, version: changes.last!.version)))
+        default:
+            request.respond(MetaResponseFrame(.map(map)))
+        }
+        return true
+    }
+
+    private mutating func answerWatches() {
+        let current = self
+        watches.removeAll { current.answerWatch(fromVersion: $0.fromVersion, request: $0.request) }
+    }
+
+    mutating func expireWatches(now: MonotonicTime) {
+        watches.removeAll { watch in
+            guard watch.deadline <= now else { return false }
+            watch.request.respond(MetaResponseFrame(.changes([], version: map.version)))
+            return true
+        }
+    }
+
+    // MARK: The leader's periodic work
+
+    /// Inputs the leader wants to step now: the cluster's bootstrap, the supervisor's
+    /// decisions, and the promotion of caught-up meta learners.
+    mutating func supervise(now: MonotonicTime) -> [RaftInput] {
+        guard isLeader, var supervisor else { return [] }
+        var inputs: [RaftInput] = []
+        if !map.isBootstrapped {
+            if bootstrapProposedAt.map({ now.duration(since: $0) > .seconds(2) }) ?? true {
+                bootstrapProposedAt = now
+                inputs.append(propose(.bootstrap(settings: configuration.bootstrapSettings, initialShards: configuration.initialShards), answering: nil))
+            }
+            return inputs
+        }
+        for command in supervisor.tick(now: now, map: map) { inputs.append(propose(command, answering: nil)) }
+        self.supervisor = supervisor
+        let commit = node.commitIndex
+        if let learner = node.peerProgress.first(where: { $0.isLearner && $0.match >= commit }) {
+            inputs.append(proposeConfigChange(ConfigChange(.promoteLearner, node: learner.id), answering: nil))
+        }
+        return inputs
+    }
+
+    /// A compaction input when enough has been applied since the last snapshot.
+    func compactionDue(every entries: UInt64) -> RaftInput? {
+        guard applied.rawValue >= node.snapshotMetadata.index.rawValue + entries else { return nil }
+        return .compact(through: applied, snapshotData: map.encoded())
+    }
+
+    func members() -> MetaMembers {
+        let progress = Dictionary(uniqueKeysWithValues: node.peerProgress.map { ($0.id, $0) })
+        let configuration = node.currentConfiguration
+        let members = configuration.members.map { id in
+            MetaMembers.Member(
+                id: id.rawValue, address: peers[id],
+                role: id == node.currentLeader ? "leader" : (configuration.isLearner(id) ? "learner" : "voter"),
+                match: progress[id]?.match.rawValue)
+        }
+        return MetaMembers(
+            answeredBy: node.id.rawValue, leader: node.currentLeader?.rawValue, term: node.currentTerm.rawValue,
+            commitIndex: node.commitIndex.rawValue, members: members)
+    }
+}
+
+extension MetaState.ReadWaiter {
+    var request: InboundRequest {
+        switch self {
+        case .map(let request), .heartbeat(let request, _): request
+        }
+    }
+}

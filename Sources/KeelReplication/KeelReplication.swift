@@ -1,1 +1,0 @@
-/// KeelReplication: primary-backup (PacificA) shard replication as a pure state machine.

@@ -1,0 +1,120 @@
+import KeelTypes
+
+extension ShardReplica {
+    /// A message from another replica of this shard.
+    public mutating func receive(_ message: ReplicationMessage, from sender: DataNodeID, now: MonotonicTime) -> ReplicaOutput {
+        var output = ReplicaOutput()
+        if case .staleEpoch(let view) = message {
+            if view.epoch > descriptor.epoch { output.newerEpochSeen = view.epoch }
+            return output
+        }
+        guard message.epoch == descriptor.epoch else {
+            if message.epoch < descriptor.epoch {
+                output.send(.staleEpoch(descriptor), to: sender)
+            } else {
+                output.newerEpochSeen = message.epoch
+            }
+            return output
+        }
+        switch message {
+        case .prepare(_, let records, let commitPoint):
+            guard sender == descriptor.primary, role == .backup || role == .learner else { return output }
+            accept(records, from: sender, &output)
+            commit(through: min(commitPoint, durable), &output)
+        case .commit(_, let commitPoint):
+            guard sender == descriptor.primary else { return output }
+            commit(through: min(commitPoint, durable), &output)
+        case .reconcile(_, let last, let lastEpoch, let commitPoint):
+            guard sender == descriptor.primary, role == .backup || role == .learner else { return output }
+            answerReconcile(last: last, lastEpoch: lastEpoch, from: sender, &output)
+            commit(through: min(commitPoint, durable), &output)
+        case .reconcileReply(_, let last, let lastEpoch):
+            guard role == .primary, var peer = peers[sender] else { return output }
+            peer.lastHeard = now
+            peers[sender] = peer
+            reconcileReplied(sender, last: last, lastEpoch: lastEpoch, &output)
+        case .prepareAck(_, let durableThere):
+            guard role == .primary, var peer = peers[sender] else { return output }
+            peer.lastHeard = now
+            peer.acked = max(peer.acked, durableThere)
+            if peer.awaitingSnapshot, peer.acked > .zero {
+                peer.awaitingSnapshot = false
+                peer.sent = peer.acked
+                peer.reconciled = true
+            }
+            peer.sent = max(peer.sent, peer.acked)
+            peers[sender] = peer
+            replicate(to: sender, &output)
+            advanceCommit(&output)
+            reportIfCaughtUp(sender, &output)
+        case .prepareGap(_, let expected):
+            guard role == .primary, var peer = peers[sender] else { return output }
+            peer.lastHeard = now
+            peer.sent = max(peer.acked, expected.previous)
+            peers[sender] = peer
+            replicate(to: sender, &output)
+        case .staleEpoch:
+            break
+        }
+        return output
+    }
+
+    /// Backup side of `prepare`: append records that continue the log; report a gap.
+    private mutating func accept(_ records: [ReplicationRecord], from primary: DataNodeID, _ output: inout ReplicaOutput) {
+        for record in records {
+            if record.lsn <= lastLSN {
+                // A resend of what we have, or (after a failover) a different record at a
+                // position not known to be committed: take the primary's.
+                guard record.lsn > committed, self.record(at: record.lsn)?.epoch != record.epoch else { continue }
+                truncate(after: record.lsn.previous, &output)
+            }
+            guard record.lsn == lastLSN.next else {
+                output.send(.prepareGap(epoch: descriptor.epoch, expected: lastLSN.next), to: primary)
+                return
+            }
+            log.append(record)
+            output.append.append(record)
+        }
+    }
+
+    /// Backup side of reconciliation: match the new primary's log, which ends at `last`.
+    private mutating func answerReconcile(last: LSN, lastEpoch: Epoch, from primary: DataNodeID, _ output: inout ReplicaOutput) {
+        if last <= logBase || (last <= lastLSN && record(at: last)?.epoch == lastEpoch) {
+            truncate(after: last, &output)
+        } else if last <= lastLSN {
+            // A different record at `last`: everything after the committed point is suspect.
+            truncate(after: committed, &output)
+        }
+        let mine = lastLSN
+        output.send(.reconcileReply(epoch: descriptor.epoch, last: mine, lastEpoch: record(at: mine)?.epoch ?? .zero), to: primary)
+    }
+
+    /// Primary side: a peer's log ends at `last`; if it matches ours there, stream the rest.
+    private mutating func reconcileReplied(_ peer: DataNodeID, last: LSN, lastEpoch: Epoch, _ output: inout ReplicaOutput) {
+        guard var state = peers[peer], !state.reconciled else { return }
+        let matches = last <= logBase || (last <= lastLSN && record(at: last)?.epoch == lastEpoch) || last == .zero
+        guard matches else {
+            // Walk back one record at a time (bounded by the uncommitted window).
+            let probe = min(last, lastLSN).previous
+            output.send(reconcileMessage(last: probe), to: peer)
+            return
+        }
+        state.reconciled = true
+        state.acked = last
+        state.sent = last
+        peers[peer] = state
+        replicate(to: peer, &output)
+        checkReconciled(&output)
+        advanceCommit(&output)
+        reportIfCaughtUp(peer, &output)
+    }
+
+    /// Asks the meta group to promote a learner once it holds everything committed.
+    mutating func reportIfCaughtUp(_ peer: DataNodeID, _ output: inout ReplicaOutput) {
+        guard descriptor.learners.contains(peer), !reportedCaughtUp.contains(peer), let state = peers[peer],
+            state.acked >= committed, lastLSN.rawValue - state.acked.rawValue <= 16
+        else { return }
+        reportedCaughtUp.insert(peer)
+        output.requests.append(.promoteLearner(node: peer, epoch: descriptor.epoch))
+    }
+}

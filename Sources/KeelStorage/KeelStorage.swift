@@ -1,1 +1,0 @@
-/// KeelStorage: durable log, SQLite shard store and LZ4 value codec.
