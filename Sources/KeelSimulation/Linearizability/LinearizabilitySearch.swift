@@ -7,6 +7,19 @@
 /// before it returned. Operations with an unknown outcome have no return entry, so they may
 /// be linearized anywhere after their invocation or not at all. The search succeeds when
 /// every operation that returned has been linearized.
+///
+/// Memoization with subsumption: a configuration is the set of linearized operations
+/// and the model state. Two configurations with the same state and the same returned
+/// operations linearized differ only in which unknown-outcome operations were used; the
+/// one that used fewer of them can do everything the other can (unknown-outcome operations
+/// are optional), so a configuration is skipped when one that used a subset of its
+/// unknown-outcome operations was seen. Without this, every subset of pending writes is a
+/// separate configuration and histories with many timed-out writes explode.
+///
+/// Order of trying: at each configuration the operations that returned are tried first,
+/// and only then the unknown-outcome ones (most of which did not take effect, or did so
+/// late), before backtracking. Every candidate is still tried, so the verdict is the same;
+/// linearizable histories are just found sooner.
 struct LinearizabilitySearch<Model: LinearizabilityModel> {
     enum Result {
         case linearizable
@@ -22,8 +35,31 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
     }
 
     private struct CacheKey: Hashable {
-        var linearized: OperationSet
+        /// Linearized operations that returned.
+        var returned: OperationSet
         var state: Model.State
+    }
+
+    /// Configurations seen: for each (returned operations, state), the sets of
+    /// unknown-outcome operations they were reached with (none a superset of another).
+    private struct Cache {
+        private var seen: [CacheKey: [OperationSet]] = [:]
+        private(set) var count = 0
+
+        /// Records the configuration; false when it (or one that dominates it) was seen.
+        mutating func insert(returned: OperationSet, unknown: OperationSet, state: Model.State) -> Bool {
+            let key = CacheKey(returned: returned, state: state)
+            if let sets = seen[key] {
+                if sets.contains(where: { $0.isSubset(of: unknown) }) { return false }
+                let kept = sets.filter { !unknown.isSubset(of: $0) }
+                count += 1 + kept.count - sets.count
+                seen[key] = kept + [unknown]
+            } else {
+                count += 1
+                seen[key] = [unknown]
+            }
+            return true
+        }
     }
 
     /// A set of operation indices: two inline words, more on the heap only past 128
@@ -39,6 +75,12 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
 
         mutating func insert(_ index: Int) { toggle(index, on: true) }
         mutating func remove(_ index: Int) { toggle(index, on: false) }
+
+        func isSubset(of other: OperationSet) -> Bool {
+            guard low & ~other.low == 0, high & ~other.high == 0 else { return false }
+            for (mine, theirs) in zip(rest, other.rest) where mine & ~theirs != 0 { return false }
+            return true
+        }
 
         private mutating func toggle(_ index: Int, on: Bool) {
             let bit: UInt64 = 1 << UInt64(index % 64)
@@ -118,41 +160,57 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
 
     /// Runs the search to a verdict or until `budget` is spent; also says how many steps it took.
     mutating func run(budget: Budget) -> (result: Result, steps: Int) {
-        var linearized = OperationSet(capacity: operations.count)
+        var returned = OperationSet(capacity: operations.count)
+        var unknown = OperationSet(capacity: operations.count)
         var state = model.initialState
         var stack: [(call: Int, state: Model.State)] = []
-        var cache = Set<CacheKey>()
+        var cache = Cache()
         var unreturned = hasReturn.reduce(0) { $0 + ($1 ? 1 : 0) }
         var entry = next[0]
+        // false: trying operations that returned; true: trying unknown-outcome ones.
+        var tryingUnknown = false
         var steps = 0
         while unreturned > 0 {
             steps += 1
             if steps > budget.maxSteps || cache.count > budget.maxCachedStates { return (.unknown, steps) }
             if entry >= 0 && Self.isCall(entry) {
                 let index = Self.operation(of: entry)
+                guard hasReturn[index] != tryingUnknown else {
+                    entry = next[entry]
+                    continue
+                }
                 let operation = operations[index]
                 if let newState = model.step(state, operation.input, operation.output) {
-                    linearized.insert(index)
-                    if cache.insert(CacheKey(linearized: linearized, state: newState)).inserted {
+                    var nextReturned = returned
+                    var nextUnknown = unknown
+                    if hasReturn[index] { nextReturned.insert(index) } else { nextUnknown.insert(index) }
+                    if cache.insert(returned: nextReturned, unknown: nextUnknown, state: newState) {
                         stack.append((entry, state))
                         state = newState
+                        returned = nextReturned
+                        unknown = nextUnknown
                         lift(index)
                         if hasReturn[index] { unreturned -= 1 }
                         entry = next[0]
+                        tryingUnknown = false
                         continue
                     }
-                    linearized.remove(index)
                 }
                 entry = next[entry]
+            } else if !tryingUnknown {
+                // No operation that returned fits here: try the unknown-outcome ones.
+                tryingUnknown = true
+                entry = next[0]
             } else {
                 // A return (or the end of the list): the latest choice must be undone.
                 guard let top = stack.popLast() else { return (.notLinearizable, steps) }
                 let index = Self.operation(of: top.call)
-                linearized.remove(index)
+                if hasReturn[index] { returned.remove(index) } else { unknown.remove(index) }
                 state = top.state
                 unlift(index)
                 if hasReturn[index] { unreturned += 1 }
                 entry = next[top.call]
+                tryingUnknown = !hasReturn[index]
             }
         }
         return (.linearizable, steps)
