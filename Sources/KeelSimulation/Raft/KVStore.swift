@@ -11,16 +11,17 @@ struct KVStore: Sendable {
 
     init() {}
 
-    /// Applies `command` and returns the result its client should see.
-    mutating func apply(_ command: KVCommand) -> SimKV.Output {
+    /// Applies `command` and returns the result its client should see, and whether the
+    /// write ran now (false for a repeat or a stale retry).
+    mutating func apply(_ command: KVCommand) -> (output: SimKV.Output, executed: Bool) {
         if let session = sessions[command.client], command.sequence <= session.sequence {
             // A repeat of the last write answers as the first did; an older one is stale
             // (its client gave up on it) and does nothing.
-            return command.sequence == session.sequence ? session.output : .versionMismatch
+            return (command.sequence == session.sequence ? session.output : .versionMismatch, false)
         }
         let output = write(command.key, command.input)
         sessions[command.client] = (command.sequence, output)
-        return output
+        return (output, true)
     }
 
     private mutating func write(_ key: String, _ input: SimKV.Input) -> SimKV.Output {

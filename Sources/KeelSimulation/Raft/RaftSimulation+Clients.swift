@@ -58,6 +58,7 @@ extension RaftSimulation {
             // Outcome unknown: a write may still take effect later.
             recorder.abandon(operation.handle)
             clients[number].abandoned += 1
+            if operation.input != .get { clients[number].abandonedWrites.append((operation.handle, operation.sequence)) }
             finishOperation(number)
         }
     }

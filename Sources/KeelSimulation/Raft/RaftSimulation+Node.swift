@@ -151,10 +151,16 @@ extension RaftSimulation {
             }
             nodes[slot].disk.sync()
         }
+        let leaderMoment = observeRoleAndCommit(slot)
+        if leaderMoment && random.chance(options.faults.leaderCrashProbability) {
+            // The leader dies with this output's messages unsent: a new leader's first
+            // appends, or the appends that follow a commit, never leave.
+            crash(slot, downtime: random.uint64(in: options.faults.downtimeNanoseconds))
+            return
+        }
         for message in output.messages {
             network.send(.raft(message), from: .node(id), to: .node(message.to), at: now)
         }
-        observeRoleAndCommit(slot)
         if output.restoreStateMachine, let snapshot = output.snapshot { restoreStateMachine(slot, from: snapshot) }
         for entry in output.committedEntries { apply(slot, entry) }
         answerProposals(slot, output)
@@ -179,21 +185,26 @@ extension RaftSimulation {
         invariants.checkDurability(voters: voters, holders: holders, at: now)
     }
 
-    /// Feeds role and commit changes to the invariants.
-    private mutating func observeRoleAndCommit(_ slot: Int) {
-        guard let core = nodes[slot].core else { return }
+    /// Feeds role and commit changes to the invariants. Returns true at a leader's
+    /// critical moments: it has just been elected, or has just advanced its commit index.
+    private mutating func observeRoleAndCommit(_ slot: Int) -> Bool {
+        guard let core = nodes[slot].core else { return false }
         let id = nodes[slot].id
+        var critical = false
         if core.currentRole == .leader && (nodes[slot].lastRole != .leader || nodes[slot].lastTerm != core.currentTerm) {
             statistics.leadersElected += 1
             trace.note("\(now) \(id) leads \(core.currentTerm)")
             invariants.becameLeader(id, term: core.currentTerm, at: now)
+            critical = true
         }
         nodes[slot].lastRole = core.currentRole
         nodes[slot].lastTerm = core.currentTerm
         if core.commitIndex > nodes[slot].lastCommit {
             nodes[slot].lastCommit = core.commitIndex
             invariants.committed(core.commitIndex, on: id, at: now)
+            critical = critical || core.currentRole == .leader
         }
+        return critical
     }
 
     private mutating func restoreStateMachine(_ slot: Int, from snapshot: Snapshot) {
@@ -224,8 +235,11 @@ extension RaftSimulation {
             finished = true
         }
         guard entry.kind == .normal, let command = KVCommand(decoding: entry.data) else { return }
-        let output = nodes[slot].store.apply(command)
-        statistics.writesApplied += 1
+        let (output, executed) = nodes[slot].store.apply(command)
+        if executed {
+            statistics.writesApplied += 1
+            executedWrites.insert(ClientSequence(client: command.client, sequence: command.sequence))
+        }
         guard let pending = nodes[slot].writes.removeValue(forKey: entry.index.rawValue) else { return }
         // Our proposal is committed only if the entry at its index is still of its term.
         let result: ClientReply.Result = pending.term == entry.term ? .done(output) : .refused(leader: nodes[slot].core?.currentLeader)

@@ -41,6 +41,13 @@ public struct RaftSimulation: Sendable {
     /// Set when faults have healed: the liveness deadline and the marker proposal's fate.
     var liveness: Liveness?
     var finished = false
+    /// Client writes some state machine executed (not merely received as a repeat).
+    var executedWrites: Set<ClientSequence> = []
+
+    struct ClientSequence: Hashable, Sendable {
+        var client: Int
+        var sequence: UInt64
+    }
 
     struct Liveness: Sendable {
         var healedAt: UInt64
@@ -131,7 +138,19 @@ public struct RaftSimulation: Sendable {
     }
 
     /// Checks the clients' history once the run is over.
+    ///
+    /// A write its client gave up on that no state machine ever executed cannot have been
+    /// observed by any read (reads are served from state machines only), so it is removed
+    /// as "did not take effect" instead of left "unknown"; that keeps the search small.
+    /// Writes some node did execute stay unknown: the checker, not the harness, decides
+    /// whether their effect fits.
     private mutating func checkHistory() {
+        for client in clients {
+            for write in client.abandonedWrites
+            where !executedWrites.contains(ClientSequence(client: client.number, sequence: write.sequence)) {
+                recorder.discard(write.handle)
+            }
+        }
         let history = recorder.history
         switch LinearizabilityChecker(model: SimKV()).check(history) {
         case .linearizable: break

@@ -59,6 +59,9 @@ public struct RaftSimulationOptions: Sendable {
         /// Crash one running node (losing what it had not synced).
         public var crashProbability = 0.0
         public var downtimeNanoseconds: ClosedRange<UInt64> = 20_000_000...400_000_000
+        /// Crash a leader at a critical moment (just elected, or just advanced its commit
+        /// index), after it persisted but before it sent that step's messages.
+        public var leaderCrashProbability = 0.0
         /// Cut the network: split in two, isolate the leader, or cut one direction of a link.
         public var partitionProbability = 0.0
         public var partitionNanoseconds: ClosedRange<UInt64> = 50_000_000...600_000_000
@@ -148,6 +151,7 @@ public struct RaftSimulationOptions: Sendable {
             faults.transferProbability = 0.05
         case "crashes":
             faults.crashProbability = 0.05 + random.unitInterval() * 0.15
+            faults.leaderCrashProbability = random.unitInterval() * 0.05
             disk = DiskFaults()
         case "pauses":
             faults.pauseProbability = 0.05 + random.unitInterval() * 0.15
@@ -156,6 +160,7 @@ public struct RaftSimulationOptions: Sendable {
             lossy()
             faults.partitionProbability = random.unitInterval() * 0.15
             faults.crashProbability = random.unitInterval() * 0.1
+            faults.leaderCrashProbability = random.unitInterval() * 0.02
             faults.pauseProbability = random.unitInterval() * 0.05
             faults.transferProbability = 0.03
             disk = DiskFaults()

@@ -24,6 +24,8 @@ public struct RaftSimulationReport: Sendable {
         /// Simulated nanoseconds from healing to the liveness proposal being applied.
         public var recoveryNanoseconds: UInt64 = 0
         public var network = NetworkStatistics()
+
+        public init() {}
     }
 
     public let seed: UInt64

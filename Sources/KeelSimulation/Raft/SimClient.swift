@@ -22,6 +22,8 @@ struct SimClient: Sendable {
     var seenVersions: [String: UInt64] = [:]
     var completed = 0
     var abandoned = 0
+    /// Writes given up on, whose outcome the client never learned.
+    var abandonedWrites: [(handle: HistoryRecorder<SimKV>.Handle, sequence: UInt64)] = []
 
     init(number: Int, leaderGuess: RaftNodeID) {
         self.number = number
