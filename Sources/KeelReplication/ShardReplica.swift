@@ -121,6 +121,15 @@ public struct ShardReplica: Sendable {
         role == .inactive ? KeelError(.notPrimary, "\(node) holds no replica of shard \(descriptor.id)", shard: descriptor) : nil
     }
 
+    /// A one-line summary of the replica and its peers, for logs.
+    public var debugState: String {
+        let peerText = peers.keys.sorted().map { peer in
+            let state = peers[peer]!
+            return "\(peer){acked \(state.acked.rawValue) sent \(state.sent.rawValue) reconciled \(state.reconciled) snapshot \(state.awaitingSnapshot)}"
+        }
+        return "\(role) \(descriptor.epoch) last \(lastLSN.rawValue) durable \(durable.rawValue) committed \(committed.rawValue) applied \(applied.rawValue) " + peerText.joined(separator: " ")
+    }
+
     /// The version a key has once every prepared write is applied: the window, or nil if
     /// the window does not know the key (then the store's version holds).
     public func pendingVersion(of key: [UInt8]) -> KeyVersion?? { window[key].map { $0.version } }
