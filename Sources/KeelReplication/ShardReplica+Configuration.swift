@@ -48,7 +48,8 @@ extension ShardReplica {
             output.send(reconcileMessage(last: lastLSN), to: peer)
         }
         requestedRemoval = []
-        reportedCaughtUp = []
+        // Learners still waiting for their promotion keep counting (see advanceCommit).
+        reportedCaughtUp = reportedCaughtUp.filter { descriptor.learners.contains($0) }
         checkReconciled(&output)
         advanceCommit(&output)
     }

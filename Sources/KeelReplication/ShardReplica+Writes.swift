@@ -115,7 +115,11 @@ extension ShardReplica {
         countsBackups = !injectedBugs.contains(.ackBeforeBackupsDurable)
         #endif
         if countsBackups {
-            for backup in descriptor.backups { candidate = min(candidate, peers[backup]?.acked ?? .zero) }
+            // A learner whose promotion was asked for counts too: once promoted it must hold
+            // every record committed in the meantime, or a failover to it would lose them.
+            for backup in descriptor.backups + reportedCaughtUp.sorted() {
+                candidate = min(candidate, peers[backup]?.acked ?? .zero)
+            }
         }
         commit(through: candidate, &output)
     }

@@ -222,6 +222,29 @@ import Testing
         #expect(cluster.metaRequests.contains(.promoteLearner(node: n3, epoch: next.epoch)))
     }
 
+    @Test func aLearnerWaitingForPromotionCountsForCommits() {
+        var cluster = ReplicaHarness(primary: n1, backups: [n2])
+        cluster.nodes[n3] = ReplicaHarness.Node(replica: ShardReplica(
+            node: n3, descriptor: ShardDescriptor(id: ShardID(1), range: .all, epoch: .zero, primary: nil), config: ReplicaConfig(),
+            applied: .zero, log: []))
+        var next = cluster.descriptor
+        next.epoch = next.epoch.next
+        next.learners = [n3]
+        cluster.reconfigure(next)
+        cluster.grantLease(to: n1)
+        cluster.deliverAll()
+        #expect(cluster.metaRequests.contains(.promoteLearner(node: n3, epoch: next.epoch)))
+        // The promotion is pending; n3's disk stalls. A write must wait for n3 too, so that
+        // n3 holds it once it becomes a backup.
+        cluster.nodes[n3]!.slowDisk = true
+        let request = cluster.put("k", "v", at: n1)
+        cluster.deliverAll()
+        #expect(cluster.answers[request] == nil)
+        cluster.persist(n3)
+        cluster.deliverAll()
+        #expect(cluster.succeeded(request) != nil)
+    }
+
     @Test func aLearnerBehindTheTrimmedLogGetsASnapshot() {
         var cluster = ReplicaHarness(primary: n1, backups: [n2])
         for index in 0..<5 { _ = cluster.put("k\(index)", "v\(index)", at: n1) }
