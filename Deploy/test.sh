@@ -10,4 +10,4 @@ swift build --build-tests
 echo "== unit tests and simulations"
 swift test --skip-build --skip KeelProcessTests "$@"
 echo "== process tests"
-swift test --skip-build --filter KeelProcessTests "$@"
+swift test --skip-build --no-parallel --filter KeelProcessTests "$@"

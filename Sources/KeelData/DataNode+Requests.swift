@@ -85,6 +85,12 @@ extension DataNode {
                 .notPrimary, "\(configuration.id) holds no replica of shard \(shard)", shard: state.view.shards[shard])))
             return
         }
+        // A replica that cannot take writes at all says so once, as a routing error the
+        // router retries, rather than failing every write of the batch.
+        if let refusal = host.replica.servingError(now: now) {
+            inbound.respond(DataResponse.error(refusal))
+            return
+        }
         let first = state.takeRequestIDs(mutations.count)
         var writes: [ClientWrite] = []
         for (offset, mutation) in mutations.enumerated() {
