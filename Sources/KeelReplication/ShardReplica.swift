@@ -38,7 +38,11 @@ public struct ShardReplica: Sendable {
     var openBatch: [ReplicatedWrite] = []
     var openBatchBytes = 0
     var openOutcomes: [(requestID: UInt64, outcome: WriteOutcome)] = []
-    var requestsByLSN: [LSN: [(requestID: UInt64, outcome: WriteOutcome)]] = [:]
+    /// Answers waiting for a record to commit: the writes in it, and refusals that were
+    /// decided against it (a failed condition is only true once what it saw commits).
+    var requestsByLSN: [LSN: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)]] = [:]
+    /// Refusals decided against writes of the open batch, answered when it commits.
+    var deferredOnOpenBatch: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)] = []
     /// Version of each key written by records not yet applied (nil: deleted), and the LSN.
     var window: [[UInt8]: (version: KeyVersion?, lsn: LSN)] = [:]
     var lastCommitSent = MonotonicTime.zero
