@@ -165,7 +165,10 @@ let package = Package(
         // Real processes on loopback; they need the keel binary, which swift build --build-tests builds.
         .testTarget(
             name: "KeelProcessTests",
-            dependencies: ["KeelClient", "KeelCluster", "KeelLocalCluster", "KeelMetaClient", "KeelTransport", "KeelTypes"],
+            dependencies: [
+                "KeelClient", "KeelCluster", "KeelLocalCluster", "KeelMetaClient", "KeelTransport", "KeelTypes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),

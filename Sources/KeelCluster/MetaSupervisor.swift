@@ -46,11 +46,15 @@ public struct MetaSupervisor: Sendable {
         reports[heartbeat.node] = Dictionary(heartbeat.replicas.map { ($0.shard, $0) }, uniquingKeysWith: { $1 })
         var leases: [LeaseGrant] = []
         for report in heartbeat.replicas where report.role == .primary {
-            guard let shard = map.shards[report.shard], shard.primary == heartbeat.node, shard.epoch == report.epoch,
+            // The node is the shard's primary in the newest map (it may not have seen the
+            // newest epoch yet: the grant names the epoch it reports, which is the one it
+            // can use). Primaries change only by failover or transfer, and both revoke the
+            // old primary's lease first and wait for it to expire.
+            guard let shard = map.shards[report.shard], shard.primary == heartbeat.node, report.epoch <= shard.epoch,
                 revoked[shard.id] != shard.epoch
             else { continue }
             lastGrant[shard.id] = (shard.epoch, now)
-            leases.append(LeaseGrant(shard: shard.id, epoch: shard.epoch, durationMs: map.settings.leaseMs))
+            leases.append(LeaseGrant(shard: shard.id, epoch: report.epoch, durationMs: map.settings.leaseMs))
         }
         return HeartbeatReply(mapVersion: map.version, leases: leases, registered: true)
     }
@@ -80,7 +84,6 @@ public struct MetaSupervisor: Sendable {
             }
             if let command = decide(shard, now: now, map: map, placement: &placement) {
                 pendingShards[shard.id] = (shard.epoch, now)
-                if case .failover = command { revoked[shard.id] = shard.epoch }
                 commands.append(command)
             }
         }
@@ -145,7 +148,7 @@ public struct MetaSupervisor: Sendable {
         if let node = dead.first {
             return .removeReplica(shard: shard.id, expectedEpoch: shard.epoch, node: node)
         }
-        return replacement(shard, now: now, map: map, placement: &placement) ?? drain(shard, map: map, placement: &placement)
+        return replacement(shard, now: now, map: map, placement: &placement) ?? drain(shard, now: now, map: map, placement: &placement)
     }
 
     private func place(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
@@ -161,7 +164,7 @@ public struct MetaSupervisor: Sendable {
         return .placeShard(shard: shard.id, expectedEpoch: shard.epoch, primary: primary, backups: backups)
     }
 
-    private func failover(
+    private mutating func failover(
         _ shard: ShardDescriptor, now: MonotonicTime, settings: ClusterSettings, alive: (DataNodeID) -> Bool
     ) -> MetaCommand? {
         guard now >= leaseSurelyExpired(shard, settings: settings) else { return nil }
@@ -171,6 +174,7 @@ public struct MetaSupervisor: Sendable {
             (node: node, prepared: report(of: node, about: shard.id).map { $0.epoch == shard.epoch ? $0.prepared : 0 } ?? 0)
         }
         guard let best = candidates.max(by: { ($0.prepared, $1.node) < ($1.prepared, $0.node) }) else { return nil }
+        revoked[shard.id] = shard.epoch
         return .failover(shard: shard.id, expectedEpoch: shard.epoch, newPrimary: best.node)
     }
 
@@ -194,12 +198,15 @@ public struct MetaSupervisor: Sendable {
         return .addLearner(shard: shard.id, expectedEpoch: shard.epoch, node: node)
     }
 
-    private func drain(_ shard: ShardDescriptor, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
+    private mutating func drain(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
         let draining = shard.allReplicas.filter { map.nodes[$0]?.state == .draining }
         guard let leaving = draining.first else { return nil }
         if shard.configuration.count > map.settings.replicas || shard.learners.contains(leaving) {
-            // The replacement is in: the draining replica can go (a primary hands over first).
+            // The replacement is in: the draining replica can go (a primary hands over first,
+            // once its lease is revoked and has surely expired, like a failover).
             if leaving == shard.primary, let heir = shard.backups.first(where: { !draining.contains($0) }) {
+                revoked[shard.id] = shard.epoch
+                guard now >= leaseSurelyExpired(shard, settings: map.settings) else { return nil }
                 return .transferPrimary(shard: shard.id, expectedEpoch: shard.epoch, to: heir)
             }
             return leaving == shard.primary ? nil : .removeReplica(shard: shard.id, expectedEpoch: shard.epoch, node: leaving)

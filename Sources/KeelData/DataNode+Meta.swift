@@ -12,10 +12,10 @@ extension DataNode {
             do {
                 switch try await meta.call(.watch(fromVersion: version, waitMs: 5_000), timeout: .seconds(10)) {
                 case .changes(let batches, let latest):
-                    if !batches.isEmpty { sink.yield(.mapChanges(batches)) }
+                    if !batches.isEmpty { inbox.pushUrgent(.mapChanges(batches)) }
                     version = latest
                 case .map(let map):
-                    sink.yield(.mapReplaced(ClusterView(map)))
+                    inbox.pushUrgent(.mapReplaced(ClusterView(map)))
                     version = map.version
                 default:
                     break
@@ -41,9 +41,9 @@ extension DataNode {
     }
 
     func fetchFullMap() {
-        let (meta, sink) = (self.meta, self.sink)
+        let (meta, inbox) = (self.meta, self.inbox)
         Task {
-            if case .map(let map)? = try? await meta.call(.getMap(linearizable: false)) { sink.yield(.mapReplaced(ClusterView(map))) }
+            if case .map(let map)? = try? await meta.call(.getMap(linearizable: false)) { inbox.pushUrgent(.mapReplaced(ClusterView(map))) }
         }
     }
 
@@ -73,17 +73,17 @@ extension DataNode {
                 readsPerSecond: Double(host.reads) / seconds, writesPerSecond: Double(host.writes) / seconds)
         }
         let heartbeat = NodeHeartbeat(node: configuration.id, replicas: reports)
-        let (meta, sink, logger) = (self.meta, self.sink, configuration.logger)
+        let (meta, inbox, logger) = (self.meta, self.inbox, configuration.logger)
         Task {
             do {
                 if case .heartbeat(let reply) = try await meta.call(.heartbeat(heartbeat), timeout: .seconds(2)) {
-                    sink.yield(.heartbeatReply(reply, sentAt: sentAt))
+                    inbox.pushUrgent(.heartbeatReply(reply, sentAt: sentAt))
                     return
                 }
             } catch {
-                logger.debug("heartbeat failed", metadata: ["error": "\(error)"])
+                logger.info("heartbeat failed", metadata: ["error": "\(error)"])
             }
-            sink.yield(.heartbeatReply(HeartbeatReply(mapVersion: 0, leases: [], registered: true), sentAt: sentAt))
+            inbox.pushUrgent(.heartbeatReply(HeartbeatReply(mapVersion: 0, leases: [], registered: true), sentAt: sentAt))
         }
     }
 
@@ -93,11 +93,12 @@ extension DataNode {
             Task { await self.reregister() }
             return
         }
+        configuration.logger.debug("heartbeat answered", metadata: ["leases": "\(reply.leases.map { "\($0.shard)@\($0.epoch)" })", "map.version": "\(reply.mapVersion)"])
         for lease in reply.leases {
             state.hosts[lease.shard]?.replica.leaseGranted(
                 epoch: lease.epoch, until: sentAt.advanced(by: .milliseconds(Int64(lease.durationMs))))
         }
-        if reply.mapVersion > state.view.version { sink.yield(.needFullMap) }
+        if reply.mapVersion > state.view.version { inbox.pushUrgent(.needFullMap) }
     }
 
     private func reregister() async {

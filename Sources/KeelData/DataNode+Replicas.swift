@@ -17,7 +17,11 @@ extension DataNode {
                 let host = try state.hosts[descriptor.id] ?? createHost(descriptor, &state)
                 host.retiredAt = nil
                 if descriptor.epoch > host.replica.descriptor.epoch {
+                    let before = host.replica.role
                     carryOut(host.replica.configure(descriptor, now: now), host, &state)
+                    configuration.logger.info(
+                        "replica configured",
+                        metadata: ["shard.id": "\(descriptor.id)", "shard.epoch": "\(descriptor.epoch)", "role": "\(before) → \(host.replica.role)"])
                 }
             } catch {
                 configuration.logger.error("cannot open replica", metadata: ["shard.id": "\(descriptor.id)", "error": "\(error)"])
@@ -50,18 +54,18 @@ extension DataNode {
             configuration.logger.error("replication log write failed", metadata: ["shard.id": "\(host.id)", "error": "\(error)"])
         }
         send(output.messages, shard: host.id, state)
-        if !output.apply.isEmpty { apply(output.apply, host) }
-        for (requestID, result) in output.answers {
-            if let (request, results) = host.answer(requestID, result) { request.respond(DataResponse.writes(results)) }
+        if !output.apply.isEmpty || !output.answers.isEmpty { apply(output.apply, answers: output.answers, host) }
+        for need in output.requests {
+            configuration.logger.info("asking the meta group", metadata: ["shard.id": "\(host.id)", "need": "\(need)", "replica": "\(host.replica.debugState)"])
+            askMeta(need, shard: host.id)
         }
-        for need in output.requests { askMeta(need, shard: host.id) }
         for learner in output.snapshotsToSend {
             guard let address = state.view.nodes[learner]?.address else { continue }
             try? transport.trySend(
                 SnapshotOffer(shard: host.id, epoch: host.replica.descriptor.epoch, primary: configuration.id),
                 to: PeerAddress(host: address.host, port: address.port))
         }
-        if output.newerEpochSeen != nil { sink.yield(.needFullMap) }
+        if output.newerEpochSeen != nil { inbox.pushUrgent(.needFullMap) }
     }
 
     /// Step 1: truncate, queue the appends, and have a task report when they are durable.
@@ -79,36 +83,56 @@ extension DataNode {
             host.queuedThrough = keep
         }
         guard let first = output.append.first, let last = output.append.last else { return }
+        configuration.logger.trace("log append", metadata: ["shard.id": "\(host.id)", "lsn": "\(first.lsn.rawValue)…\(last.lsn.rawValue)", "log.last": "\(host.log.lastIndex)"])
         try host.log.blocking.append(output.append.map(ReplicationLogCodec.payload), at: LogIndex(first.lsn.rawValue))
         host.queuedThrough = last.lsn
-        let (log, shard, generation, sink) = (host.log, host.id, host.logGeneration, self.sink)
+        let (log, shard, generation, inbox) = (host.log, host.id, host.logGeneration, self.inbox)
         Task {
             do {
                 try await log.sync()
-                sink.yield(.persisted(shard, generation: generation, through: last.lsn))
+                inbox.pushUrgent(.persisted(shard, generation: generation, through: last.lsn))
             } catch {
-                sink.yield(.persistFailed(shard, "\(error)"))
+                inbox.pushUrgent(.persistFailed(shard, "\(error)"))
             }
         }
     }
 
-    /// Step 3: committed records go to the store in one transaction with their last LSN.
-    private func apply(_ records: [ReplicationRecord], _ host: ShardHost) {
-        var batch = WriteBatch()
-        for record in records {
-            for write in record.writes {
-                switch write {
-                case .put(let key, let value, _): batch.put(key, value)
-                case .delete(let key): batch.delete(key)
+    /// Step 3: committed records go to the store in one transaction with their last LSN,
+    /// on the shard's applier; the clients are answered once that transaction is durable
+    /// (`applied` event), so a read after an answer sees the write.
+    private func apply(_ records: [ReplicationRecord], answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)], _ host: ShardHost) {
+        let (store, inbox, logger, shard) = (host.store, self.inbox, configuration.logger, host.id)
+        host.applier.async {
+            var through: LSN?
+            if let first = records.first, let last = records.last {
+                var batch = WriteBatch()
+                for record in records {
+                    for write in record.writes {
+                        switch write {
+                        case .put(let key, let value, _): batch.put(key, value)
+                        case .delete(let key): batch.delete(key)
+                        }
+                    }
+                }
+                do throws(StorageError) {
+                    _ = try store.apply(batch, records: LogIndex(first.lsn.rawValue)...LogIndex(last.lsn.rawValue), term: last.epoch.rawValue)
+                    through = last.lsn
+                } catch {
+                    logger.critical("cannot apply committed records", metadata: ["shard.id": "\(shard)", "error": "\(error)"])
+                    inbox.pushUrgent(.applied(shard, through: nil, answers: answers.map { ($0.requestID, .failure(error.keelError)) }))
+                    return
                 }
             }
+            inbox.pushUrgent(.applied(shard, through: through, answers: answers))
         }
-        let range = LogIndex(records.first!.lsn.rawValue)...LogIndex(records.last!.lsn.rawValue)
-        do {
-            _ = try host.store.apply(batch, records: range, term: records.last!.epoch.rawValue)
-            host.replica.applied(through: records.last!.lsn)
-        } catch {
-            configuration.logger.critical("cannot apply committed records", metadata: ["shard.id": "\(host.id)", "error": "\(error)"])
+    }
+
+    /// The applier finished: the replica learns the store's position, clients get answers.
+    func applied(_ shard: ShardID, through: LSN?, answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)], _ state: inout DataNodeState) {
+        guard let host = state.hosts[shard] else { return }
+        if let through { host.replica.applied(through: through) }
+        for (requestID, result) in answers {
+            if let (request, results) = host.answer(requestID, result) { request.respond(DataResponse.writes(results)) }
         }
     }
 

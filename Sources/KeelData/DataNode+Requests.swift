@@ -14,9 +14,10 @@ extension DataNode {
                 switch message.envelope.type {
                 case ReplicationEnvelope.wireType:
                     let envelope = try message.envelope.decode(as: ReplicationEnvelope.self)
+                    configuration.logger.trace("replication message", metadata: ["shard.id": "\(envelope.shard)", "from": "\(envelope.from)", "message": "\(envelope.message.summary)"])
                     guard let host = state.hosts[envelope.shard] else {
                         // Not (yet) a replica here: maybe the map is behind.
-                        if envelope.message.epoch > (state.view.shards[envelope.shard]?.epoch ?? .zero) { sink.yield(.needFullMap) }
+                        if envelope.message.epoch > (state.view.shards[envelope.shard]?.epoch ?? .zero) { inbox.pushUrgent(.needFullMap) }
                         return
                     }
                     carryOut(host.replica.receive(envelope.message, from: envelope.from, now: now), host, &state)
@@ -82,6 +83,12 @@ extension DataNode {
         guard let host = state.hosts[shard], host.retiredAt == nil, !mutations.isEmpty else {
             inbound.respond(DataResponse.error(KeelError(
                 .notPrimary, "\(configuration.id) holds no replica of shard \(shard)", shard: state.view.shards[shard])))
+            return
+        }
+        // A replica that cannot take writes at all says so once, as a routing error the
+        // router retries, rather than failing every write of the batch.
+        if let refusal = host.replica.servingError(now: now) {
+            inbound.respond(DataResponse.error(refusal))
             return
         }
         let first = state.takeRequestIDs(mutations.count)

@@ -27,7 +27,7 @@ extension DataNode {
         host.store = fresh
         host.importing = true
         configuration.logger.info("copying store from primary", metadata: ["shard.id": "\(offer.shard)", "primary": "\(offer.primary)"])
-        let (transport, sink, me) = (self.transport, self.sink, configuration.id)
+        let (transport, inbox, me) = (self.transport, self.inbox, configuration.id)
         Task {
             let peer = PeerAddress(host: address.host, port: address.port)
             var chunk: UInt64 = 0
@@ -37,7 +37,7 @@ extension DataNode {
                         DataRequest.snapshotChunk(shard: offer.shard, epoch: offer.epoch, learner: me, chunk: chunk), to: peer,
                         timeout: .seconds(30), expecting: DataResponse.self)
                     guard case .snapshotChunk(let entries, let position, let done) = response else {
-                        sink.yield(.snapshotFailed(offer.shard, "the primary answered \(response)"))
+                        inbox.pushUrgent(.snapshotFailed(offer.shard, "the primary answered \(response)"))
                         return
                     }
                     try fresh.importChunk(ShardChunk(entries: entries.map {
@@ -47,13 +47,13 @@ extension DataNode {
                         try fresh.finishImport(ShardSnapshotInfo(
                             range: range, position: ReplicationPosition(index: LogIndex(position.lsn.rawValue), term: position.epoch.rawValue),
                             nextVersion: position.nextVersion))
-                        sink.yield(.snapshotInstalled(offer.shard, position))
+                        inbox.pushUrgent(.snapshotInstalled(offer.shard, position))
                         return
                     }
                     chunk += 1
                 }
             } catch {
-                sink.yield(.snapshotFailed(offer.shard, "\(error)"))
+                inbox.pushUrgent(.snapshotFailed(offer.shard, "\(error)"))
             }
         }
     }

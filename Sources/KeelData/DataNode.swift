@@ -7,6 +7,7 @@ import KeelTransport
 import KeelTypes
 import KeelWire
 import Logging
+import Synchronization
 
 /// A data node: holds shard replicas and serves them.
 ///
@@ -18,8 +19,10 @@ public final class DataNode: Sendable {
     public let configuration: DataNodeConfiguration
     let transport: PeerTransport
     let meta: MetaClient
-    let events: AsyncStream<DataEvent>
-    let sink: AsyncStream<DataEvent>.Continuation
+    let inbox = EventQueue<DataEvent>(capacity: 4096)
+    /// Set while a tick waits in the inbox: ticks are coalesced, so a loop slower than the
+    /// tick interval is not buried under them.
+    let tickQueued = Atomic<Bool>(false)
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
 
@@ -28,9 +31,10 @@ public final class DataNode: Sendable {
         var transportConfiguration = TransportConfiguration(
             nodeID: configuration.id.rawValue, clusterID: configuration.clusterID, logger: configuration.logger)
         transportConfiguration.connectTimeout = .seconds(1)
+        // Peers restart in seconds; a long backoff would keep a new primary from its backups.
+        transportConfiguration.reconnectBackoff = ReconnectBackoff(initialDelay: .milliseconds(20), maxDelay: .seconds(1))
         transport = PeerTransport(configuration: transportConfiguration)
         meta = MetaClient(members: configuration.meta, transport: transport)
-        (events, sink) = AsyncStream.makeStream(of: DataEvent.self, bufferingPolicy: .bufferingOldest(65_536))
         started = clock.now
     }
 
@@ -50,32 +54,41 @@ public final class DataNode: Sendable {
             group.addTask { await self.forwardInbound() }
             group.addTask { await self.tickForever() }
             group.addTask { await self.registerAndWatch() }
-            defer { group.cancelAll() }
             await self.loop(&state)
+            group.cancelAll()
         }
         state.closeAll()
         await transport.shutdown()
     }
 
+    /// Replication traffic goes to the urgent lane: an acknowledgement queued behind
+    /// client requests would hold every commit (and so every client) back. Its volume is
+    /// bounded by the replication protocol itself (`maxUncommittedBytes`). Client requests
+    /// queue in the bounded lane, which pushes back on the transport when full.
     private func forwardInbound() async {
         for await event in transport.inbound {
             if Task.isCancelled { return }
-            sink.yield(.inbound(event))
+            switch event {
+            case .message: inbox.pushUrgent(.inbound(event))
+            case .request: await inbox.pushWaiting(.inbound(event))
+            }
         }
     }
 
     private func tickForever() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.tick)
-            sink.yield(.tick)
+            if !tickQueued.exchange(true, ordering: .acquiringAndReleasing) { inbox.pushUrgent(.tick) }
         }
+        inbox.close()
     }
 
     private func loop(_ state: inout DataNodeState) async {
-        for await event in events {
+        while let event = await inbox.next() {
             if Task.isCancelled { break }
             switch event {
             case .tick:
+                tickQueued.store(false, ordering: .releasing)
                 tick(&state)
             case .inbound(let inbound):
                 handle(inbound, &state)
@@ -83,9 +96,11 @@ public final class DataNode: Sendable {
                 if state.view.apply(batches) {
                     reconcileReplicas(&state)
                 } else {
-                    sink.yield(.needFullMap)
+                    inbox.pushUrgent(.needFullMap)
                 }
             case .mapReplaced(let view):
+                // A lagging meta follower may answer with an older map: never go back.
+                guard view.version >= state.view.version else { continue }
                 state.view = view
                 reconcileReplicas(&state)
             case .needFullMap:
@@ -97,6 +112,8 @@ public final class DataNode: Sendable {
                 carryOut(host.replica.persisted(through: lsn), host, &state)
             case .persistFailed(let shard, let error):
                 configuration.logger.error("replication log write failed", metadata: ["shard.id": "\(shard)", "error": "\(error)"])
+            case .applied(let shard, let through, let answers):
+                applied(shard, through: through, answers: answers, &state)
             case .snapshotInstalled(let shard, let position):
                 snapshotInstalled(shard, position, &state)
             case .snapshotFailed(let shard, let reason):
@@ -117,6 +134,7 @@ enum DataEvent: Sendable {
     case heartbeatReply(HeartbeatReply, sentAt: MonotonicTime)
     case persisted(ShardID, generation: Int, through: LSN)
     case persistFailed(ShardID, String)
+    case applied(ShardID, through: LSN?, answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)])
     case snapshotInstalled(ShardID, SnapshotPosition)
     case snapshotFailed(ShardID, String)
 }

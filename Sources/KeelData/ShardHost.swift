@@ -1,3 +1,4 @@
+import Dispatch
 import KeelDataProtocol
 import KeelReplication
 import KeelStorage
@@ -26,6 +27,9 @@ final class ShardHost {
     var importing = false
     /// Store copies being sent to learners: (learner) → the export and the next chunk number.
     var exports: [DataNodeID: (export: ShardExport, next: UInt64)] = [:]
+    /// Applies committed records to the store, in order, off the loop: a store commit
+    /// syncs to disk, and the loop must keep serving other shards meanwhile.
+    let applier: DispatchQueue
     /// Reads and writes served since the last heartbeat, for load statistics.
     var reads = 0
     var writes = 0
@@ -43,6 +47,7 @@ final class ShardHost {
         self.store = store
         self.log = log
         self.queuedThrough = replica.lastLSN
+        self.applier = DispatchQueue(label: "keel.apply.\(id.rawValue)")
     }
 
     /// Records an answer; returns the batch's request and results once all are in.

@@ -229,7 +229,10 @@ struct MetaState {
             }
             return inputs
         }
-        for command in supervisor.tick(now: now, map: map) { inputs.append(propose(command, answering: nil)) }
+        for command in supervisor.tick(now: now, map: map) {
+            configuration.logger.info("proposing", metadata: ["command": "\(command)"])
+            inputs.append(propose(command, answering: nil))
+        }
         self.supervisor = supervisor
         let commit = node.commitIndex
         if let learner = node.peerProgress.first(where: { $0.isLearner && $0.match >= commit }) {

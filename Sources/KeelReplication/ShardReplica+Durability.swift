@@ -66,7 +66,8 @@ extension ShardReplica {
             guard var state = peers[peer] else { continue }
             let silence = now.duration(since: state.lastHeard)
             let behind = state.acked < lastLSN || !state.reconciled
-            if behind, silence >= config.backupTimeout, descriptor.backups.contains(peer), !requestedRemoval.contains(peer) {
+            let countsForCommit = descriptor.backups.contains(peer) || reportedCaughtUp.contains(peer)
+            if behind, silence >= config.backupTimeout, countsForCommit, !requestedRemoval.contains(peer) {
                 requestedRemoval.insert(peer)
                 output.requests.append(.removeReplica(node: peer, epoch: descriptor.epoch))
             }

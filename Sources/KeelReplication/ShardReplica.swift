@@ -38,7 +38,11 @@ public struct ShardReplica: Sendable {
     var openBatch: [ReplicatedWrite] = []
     var openBatchBytes = 0
     var openOutcomes: [(requestID: UInt64, outcome: WriteOutcome)] = []
-    var requestsByLSN: [LSN: [(requestID: UInt64, outcome: WriteOutcome)]] = [:]
+    /// Answers waiting for a record to commit: the writes in it, and refusals that were
+    /// decided against it (a failed condition is only true once what it saw commits).
+    var requestsByLSN: [LSN: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)]] = [:]
+    /// Refusals decided against writes of the open batch, answered when it commits.
+    var deferredOnOpenBatch: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)] = []
     /// Version of each key written by records not yet applied (nil: deleted), and the LSN.
     var window: [[UInt8]: (version: KeyVersion?, lsn: LSN)] = [:]
     var lastCommitSent = MonotonicTime.zero
@@ -119,6 +123,15 @@ public struct ShardReplica: Sendable {
     /// Whether a stale read (any replica, committed data only) may be served here.
     public func staleReadError() -> KeelError? {
         role == .inactive ? KeelError(.notPrimary, "\(node) holds no replica of shard \(descriptor.id)", shard: descriptor) : nil
+    }
+
+    /// A one-line summary of the replica and its peers, for logs.
+    public var debugState: String {
+        let peerText = peers.keys.sorted().map { peer in
+            let state = peers[peer]!
+            return "\(peer){acked \(state.acked.rawValue) sent \(state.sent.rawValue) reconciled \(state.reconciled) snapshot \(state.awaitingSnapshot)}"
+        }
+        return "\(role) \(descriptor.epoch) last \(lastLSN.rawValue) durable \(durable.rawValue) committed \(committed.rawValue) applied \(applied.rawValue) " + peerText.joined(separator: " ")
     }
 
     /// The version a key has once every prepared write is applied: the window, or nil if

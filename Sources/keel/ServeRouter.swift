@@ -57,6 +57,8 @@ struct ServeRouter: AsyncParsableCommand {
         var transportConfiguration = TransportConfiguration(nodeID: "router-\(ProcessInfo.processInfo.processIdentifier)", logger: logger)
         transportConfiguration.connectionsPerPeer = 4
         transportConfiguration.connectTimeout = .seconds(1)
+        // Peers restart in seconds; a long backoff would keep a new primary from its backups.
+        transportConfiguration.reconnectBackoff = ReconnectBackoff(initialDelay: .milliseconds(20), maxDelay: .seconds(1))
         let transport = PeerTransport(configuration: transportConfiguration)
         let service = ClusterKeyValueService(
             transport: transport, meta: MetaClient(members: try HostPort.parseList(meta), transport: transport), logger: logger)

@@ -46,7 +46,10 @@ import Testing
                 try await cluster.map().nodes.count == 4
             }
             let restarted = try await cluster.map()
-            #expect(restarted.shards == afterFailover.shards)
+            // Everything committed before is there (the leader may have decided more since).
+            #expect(restarted.version > afterFailover.version)
+            #expect(Set(restarted.shards.keys) == Set(afterFailover.shards.keys))
+            #expect(restarted.shards.allSatisfy { $0.value.epoch >= afterFailover.shards[$0.key]!.epoch })
             #expect(restarted.checkInvariants().isEmpty)
         } catch {
             await cluster.shutdown()

@@ -27,7 +27,6 @@ final class TestCluster: @unchecked Sendable {
         options.dataNodes = dataNodes
         options.replicas = replicas
         options.initialShards = initialShards
-        options.extraMetaArguments = ["--lease-ms", "2000", "--heartbeat-ms", "250"]
         configure(&options)
         let ports = try FreePorts.allocate(metaNodes + dataNodes + 1)
         let layout = LocalClusterPorts(meta: Array(ports[0..<metaNodes]), data: Array(ports[metaNodes..<(metaNodes + dataNodes)]), router: ports.last!)
@@ -53,7 +52,11 @@ final class TestCluster: @unchecked Sendable {
         await cluster.stop(grace: .seconds(5))
         try? await client.shutdown()
         await metaTransport.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        if ProcessInfo.processInfo.environment["KEEL_KEEP_TEST_CLUSTERS"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        } else {
+            print("kept \(directory)")
+        }
     }
 
     /// Waits until the router answers `/readyz` with 200 (a map with every shard placed).

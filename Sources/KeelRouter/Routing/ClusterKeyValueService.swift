@@ -118,7 +118,9 @@ public final class ClusterKeyValueService: KeyValueService {
             guard case .writes(let results) = response, results.count == batch.count else { throw unexpected(response) }
             var answers = results
             for (index, result) in results.enumerated() {
-                if case .failure(let error) = result, error.code == .keyOutOfRange {
+                // A write refused for routing reasons (the shard moved or changed primary
+                // while the batch was in flight) was not applied: route it again.
+                if case .failure(let error) = result, error.isRoutingError, !error.maybeApplied {
                     answers[index] = await rerouted(batch[index])
                 }
             }
