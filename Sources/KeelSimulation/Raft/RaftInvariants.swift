@@ -29,8 +29,11 @@ public struct RaftInvariantViolation: Sendable, CustomStringConvertible {
 /// * log matching: an (index, term) pair always has the same chain hash, on every node,
 ///   across the whole run;
 /// * election safety: at most one node becomes leader in a term, across the whole run;
-/// * leader completeness: a new leader's log holds the highest committed entry (same
-///   chain hash), so it holds every committed entry;
+/// * leader completeness: a new leader of term L holds (same chain hash) the highest
+///   entry committed in a term before L, so it holds every entry committed before its
+///   term. Only earlier terms count: a candidate of term L can win with votes granted
+///   before a leader of a later term committed more (the votes were in flight), and
+///   its log need not hold what that later leader committed;
 /// * state-machine safety: every node applies, at each index, the entry with the chain
 ///   hash first applied there;
 /// * committed entries survive crashes: the highest committed entry stays on the disks
@@ -71,6 +74,11 @@ struct RaftInvariants: Sendable {
     private(set) var mirrors: [LogMirror?]
     /// The highest index any node has reported committed, its term and chain hash.
     private(set) var maxCommitted: (index: UInt64, term: UInt64, chain: UInt64) = (0, 0, 0)
+    /// Commits by the term in which they were known: the reporting node's current term,
+    /// never below the term of the leader that committed the entry. Only the frontier is
+    /// kept (terms and indexes both strictly increasing): a commit at a lower index known
+    /// in a later term adds nothing to what leaders must hold.
+    private var commitFrontier: [(term: UInt64, index: UInt64, chain: UInt64)] = []
     private(set) var violation: RaftInvariantViolation?
 
     init(maxNodeID: Int) {
@@ -165,27 +173,34 @@ struct RaftInvariants: Sendable {
         }
         guard leaders[term.rawValue] == nil else { return }
         leaders[term.rawValue] = node
-        let committed = maxCommitted
-        guard committed.index > 0 else { return }
-        if mirror(of: node)?.chain(at: committed.index) != committed.chain {
+        guard let required = commitFrontier.last(where: { $0.term < term.rawValue }) else { return }
+        if mirror(of: node)?.chain(at: required.index) != required.chain {
             fail(.leaderCompleteness, time,
-                 "\(node) became leader of \(term) without committed entry \(committed.index) (term t\(committed.term))")
+                 "\(node) became leader of \(term) without entry \(required.index), committed by t\(required.term)")
         }
     }
 
-    /// `node` reports `commit` as its commit index.
-    mutating func committed(_ commit: LogIndex, on node: RaftNodeID, at time: UInt64) {
+    /// `node`, now in `term`, reports `commit` as its commit index.
+    mutating func committed(_ commit: LogIndex, on node: RaftNodeID, term: Term, at time: UInt64) {
         let index = commit.rawValue
         guard index > 0, let mirror = mirror(of: node) else { return }
-        guard let chain = mirror.chain(at: index), let term = mirror.term(at: index) else {
+        guard let chain = mirror.chain(at: index), let entryTerm = mirror.term(at: index) else {
             fail(.stateMachineSafety, time, "\(node) committed \(commit) beyond its log (\(mirror.lastIndex))")
             return
         }
         if index == maxCommitted.index && chain != maxCommitted.chain {
             fail(.stateMachineSafety, time, "\(node) committed a different entry at \(commit) than another node")
         } else if index > maxCommitted.index {
-            maxCommitted = (index, term, chain)
+            maxCommitted = (index, entryTerm, chain)
         }
+        addToFrontier(term: term.rawValue, index: index, chain: chain)
+    }
+
+    private mutating func addToFrontier(term: UInt64, index: UInt64, chain: UInt64) {
+        if commitFrontier.contains(where: { $0.term <= term && $0.index >= index }) { return }
+        commitFrontier.removeAll { $0.term >= term && $0.index <= index }
+        let position = commitFrontier.firstIndex { $0.term > term } ?? commitFrontier.endIndex
+        commitFrontier.insert((term, index, chain), at: position)
     }
 
     /// `node` applied the entry at `index` (or restored a snapshot ending there). Returns

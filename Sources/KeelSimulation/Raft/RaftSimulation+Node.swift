@@ -201,7 +201,7 @@ extension RaftSimulation {
         nodes[slot].lastTerm = core.currentTerm
         if core.commitIndex > nodes[slot].lastCommit {
             nodes[slot].lastCommit = core.commitIndex
-            invariants.committed(core.commitIndex, on: id, at: now)
+            invariants.committed(core.commitIndex, on: id, term: core.currentTerm, at: now)
             critical = critical || core.currentRole == .leader
         }
         return critical
