@@ -102,6 +102,7 @@ struct Coverage {
         total.compactions += s.compactions
         total.snapshotsInstalled += s.snapshotsInstalled
         total.transfers += s.transfers
+        total.configChangesCommitted += s.configChangesCommitted
         total.leadersElected += s.leadersElected
         total.readsServed += s.readsServed
         total.writesApplied += s.writesApplied
@@ -119,6 +120,7 @@ struct Coverage {
         #expect(profiles.count == RaftSimulationOptions.profiles.count, context)
         #expect(total.crashes > 0 && total.partitions > 0 && total.pauses > 0, context)
         #expect(total.compactions > 0 && total.snapshotsInstalled > 0 && total.transfers > 0, context)
+        #expect(total.configChangesCommitted > 0, context)
         #expect(total.network.lost > 0 && total.network.duplicated > 0 && total.buggifyFirings > 0, context)
         #expect(total.readsServed > runs && total.writesApplied > runs, context)
     }

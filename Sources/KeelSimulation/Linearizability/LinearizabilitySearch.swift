@@ -28,7 +28,8 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
         case unknown
     }
 
-    /// Bounds on one search.
+    /// Bounds on one search. A step is one list entry visited or one memoized set compared,
+    /// so `maxSteps` bounds the search's time, not only its depth.
     struct Budget {
         var maxSteps: Int
         var maxCachedStates: Int
@@ -46,19 +47,22 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
         private var seen: [CacheKey: [OperationSet]] = [:]
         private(set) var count = 0
 
-        /// Records the configuration; false when it (or one that dominates it) was seen.
-        mutating func insert(returned: OperationSet, unknown: OperationSet, state: Model.State) -> Bool {
+        /// Records the configuration; `fresh` is false when it (or one that dominates it)
+        /// was seen. `work` counts the stored sets compared, so that the caller can charge
+        /// them to its step budget: without that, a long list of incomparable sets under
+        /// one key would make a single step arbitrarily slow.
+        mutating func insert(returned: OperationSet, unknown: OperationSet, state: Model.State) -> (fresh: Bool, work: Int) {
             let key = CacheKey(returned: returned, state: state)
-            if let sets = seen[key] {
-                if sets.contains(where: { $0.isSubset(of: unknown) }) { return false }
-                let kept = sets.filter { !unknown.isSubset(of: $0) }
-                count += 1 + kept.count - sets.count
-                seen[key] = kept + [unknown]
-            } else {
+            guard let sets = seen[key] else {
                 count += 1
                 seen[key] = [unknown]
+                return (true, 1)
             }
-            return true
+            if sets.contains(where: { $0.isSubset(of: unknown) }) { return (false, sets.count) }
+            let kept = sets.filter { !unknown.isSubset(of: $0) }
+            count += 1 + kept.count - sets.count
+            seen[key] = kept + [unknown]
+            return (true, 2 * sets.count)
         }
     }
 
@@ -184,7 +188,9 @@ struct LinearizabilitySearch<Model: LinearizabilityModel> {
                     var nextReturned = returned
                     var nextUnknown = unknown
                     if hasReturn[index] { nextReturned.insert(index) } else { nextUnknown.insert(index) }
-                    if cache.insert(returned: nextReturned, unknown: nextUnknown, state: newState) {
+                    let (fresh, work) = cache.insert(returned: nextReturned, unknown: nextUnknown, state: newState)
+                    steps += work
+                    if fresh {
                         stack.append((entry, state))
                         state = newState
                         returned = nextReturned

@@ -36,9 +36,16 @@ public enum RaftDiskWrite: SimDiskWrite {
     /// Cuts the log at the first entry's index, then appends.
     case entries([Entry])
     case hardState(HardState)
+    /// One output's entries and hard state as one checksummed record: it lands whole or
+    /// not at all (a tear keeps a prefix of the entries only when no hard state rides
+    /// along, so a term change never lands half).
+    case record(entries: [Entry], hardState: HardState?)
 
     public func apply(to state: inout RaftDurableState) {
         switch self {
+        case .record(let entries, let hardState):
+            RaftDiskWrite.entries(entries).apply(to: &state)
+            if let hardState { RaftDiskWrite.hardState(hardState).apply(to: &state) }
         case .snapshot(let snapshot, let discardWholeLog):
             state.snapshot = snapshot
             state.entries = discardWholeLog ? [] : state.entries.filter { $0.index > snapshot.metadata.index }
@@ -55,7 +62,12 @@ public enum RaftDiskWrite: SimDiskWrite {
     /// An append of several entries tears after one of them; other writes are atomic
     /// (a sector-sized record with a checksum either lands or does not).
     public func torn(random: inout SimRandom) -> RaftDiskWrite? {
-        guard case .entries(let entries) = self, entries.count > 1 else { return nil }
-        return .entries(Array(entries.prefix(random.int(in: 1...(entries.count - 1)))))
+        switch self {
+        case .entries(let entries), .record(let entries, nil):
+            guard entries.count > 1 else { return nil }
+            return .entries(Array(entries.prefix(random.int(in: 1...(entries.count - 1)))))
+        default:
+            return nil
+        }
     }
 }

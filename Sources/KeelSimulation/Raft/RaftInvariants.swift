@@ -37,7 +37,7 @@ public struct RaftInvariantViolation: Sendable, CustomStringConvertible {
 /// * state-machine safety: every node applies, at each index, the entry with the chain
 ///   hash first applied there;
 /// * committed entries survive crashes: the highest committed entry stays on the disks
-///   of a majority of the committed configuration's voters.
+///   of enough of the committed configuration's voters that every quorum holds it.
 struct RaftInvariants: Sendable {
     private struct Position: Hashable {
         var index: UInt64
@@ -219,10 +219,13 @@ struct RaftInvariants: Sendable {
         return false
     }
 
-    /// The highest committed entry must be on the disks of a majority of `voters`;
-    /// `holders` are the voters whose disk holds it (or a snapshot covering it).
+    /// The highest committed entry must be on enough disks of `voters` that every quorum
+    /// of them holds it (for an odd number of voters: a majority); `holders` are the voters
+    /// whose disk holds it (or a snapshot covering it). With an even number of voters
+    /// (during a membership change) fewer than a majority suffice: a quorum of 4 is 3.
     mutating func checkDurability(voters: [RaftNodeID], holders: [RaftNodeID], at time: UInt64) {
-        guard maxCommitted.index > 0, !voters.isEmpty, holders.count < voters.count / 2 + 1 else { return }
+        let quorum = voters.count / 2 + 1
+        guard maxCommitted.index > 0, !voters.isEmpty, voters.count - holders.count >= quorum else { return }
         fail(.committedEntryLost, time,
              "committed entry i\(maxCommitted.index) (t\(maxCommitted.term)) is on the disks of only \(holders) of voters \(voters)")
     }

@@ -18,8 +18,22 @@ struct RaftSimNode: Sendable {
         var index: LogIndex?
     }
 
+    /// Where the node is in its life as a group member.
+    enum Presence: Sendable {
+        /// A spare id no configuration has named yet: the process is not running.
+        case spare
+        /// Running, or crashed and due to restart.
+        case active
+        /// Removed from the group by a committed change and shut down for good (its id is
+        /// never reused: a fresh process under an old id could vote twice in one term).
+        case retired
+    }
+
     let id: RaftNodeID
-    /// nil while the node is crashed.
+    var presence: Presence
+    /// Some committed configuration has named this node (it is never added again).
+    var wasMember = false
+    /// nil while the node is crashed (or not active).
     var core: RaftNode?
     var disk: SimDisk<RaftDiskWrite>
     var store = KVStore()
@@ -43,8 +57,9 @@ struct RaftSimNode: Sendable {
     var isPaused: Bool { pausedUntil != nil }
     var isLeader: Bool { core?.currentRole == .leader }
 
-    init(id: RaftNodeID, bootstrap: RaftBootstrap, diskFaults: DiskFaults, clock: SimClock) {
+    init(id: RaftNodeID, presence: Presence, bootstrap: RaftBootstrap, diskFaults: DiskFaults, clock: SimClock) {
         self.id = id
+        self.presence = presence
         self.disk = SimDisk(initial: RaftDurableState(bootstrap), faults: diskFaults)
         self.clock = clock
     }

@@ -2,6 +2,9 @@ import KeelRaft
 
 /// Fault injection during the chaos phase, healing at its end, and the liveness check.
 extension RaftSimulation {
+    /// Faults strike only before `healEverything`; the liveness phase runs fault-free.
+    var isChaos: Bool { liveness == nil }
+
     mutating func faultRound() {
         guard liveness == nil else { return }
         events.schedule(.faultRound, at: now + options.faults.roundNanoseconds)
@@ -14,6 +17,7 @@ extension RaftSimulation {
             pause(slot, for: random.uint64(in: faults.pauseNanoseconds))
         }
         if random.chance(faults.transferProbability) { transferLeadership() }
+        if random.chance(faults.membershipChangeProbability) { changeMembership() }
     }
 
     private mutating func randomUpNode() -> Int? {
@@ -23,7 +27,8 @@ extension RaftSimulation {
     /// One of three cuts, healed after a random time: a split into two groups, the leader
     /// isolated, or one direction of one link.
     private mutating func partitionRandomly() {
-        let ids = nodes.map { SimEndpoint.node($0.id) }
+        let ids = nodes.filter { $0.presence == .active }.map { SimEndpoint.node($0.id) }
+        guard ids.count > 1 else { return }
         partitionGeneration += 1
         statistics.partitions += 1
         switch random.below(3) {
@@ -34,9 +39,9 @@ extension RaftSimulation {
             network.partition([Array(shuffled[..<cut]), Array(shuffled[cut...])])
             trace.note("\(now) partition \(shuffled[..<cut]) | \(shuffled[cut...])")
         case 1:
-            let leader = nodes.firstIndex { $0.isLeader } ?? Int(random.below(UInt64(nodes.count)))
-            network.isolate(ids[leader], from: ids)
-            trace.note("\(now) isolate \(ids[leader])")
+            let leader = nodes.first { $0.isLeader }.map { SimEndpoint.node($0.id) } ?? random.pick(ids)!
+            network.isolate(leader, from: ids)
+            trace.note("\(now) isolate \(leader)")
         default:
             let from = Int(random.below(UInt64(ids.count)))
             let to = (from + 1 + Int(random.below(UInt64(ids.count - 1)))) % ids.count
@@ -55,11 +60,10 @@ extension RaftSimulation {
     }
 
     private mutating func transferLeadership() {
-        guard let leader = nodes.firstIndex(where: { $0.isLeader }) else { return }
-        let others = nodes.indices.filter { $0 != leader }
-        guard let target = random.pick(others) else { return }
+        guard let leader = nodes.firstIndex(where: { $0.isLeader }), let core = nodes[leader].core else { return }
+        guard let target = random.pick(core.currentConfiguration.voters.filter { $0 != nodes[leader].id }) else { return }
         statistics.transfers += 1
-        step(leader, .transferLeadership(to: nodes[target].id))
+        step(leader, .transferLeadership(to: target))
     }
 
     /// The end of the chaos phase: every fault heals, every node runs, and the clock starts
@@ -69,7 +73,7 @@ extension RaftSimulation {
         network.faults = NetworkFaults(
             minDelayNanoseconds: options.network.minDelayNanoseconds, maxDelayNanoseconds: options.network.maxDelayNanoseconds)
         liveness = Liveness(healedAt: now, deadline: now + UInt64(options.livenessTicks) * options.clock.tickNanoseconds)
-        for slot in nodes.indices {
+        for slot in nodes.indices where nodes[slot].presence == .active {
             if !nodes[slot].isUp { restart(slot) }
             if nodes[slot].isPaused {
                 nodes[slot].pausedUntil = now

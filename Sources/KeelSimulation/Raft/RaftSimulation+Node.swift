@@ -58,7 +58,7 @@ extension RaftSimulation {
     }
 
     mutating func restart(_ slot: Int) {
-        guard !nodes[slot].isUp else { return }
+        guard !nodes[slot].isUp, nodes[slot].presence == .active else { return }
         statistics.restarts += 1
         start(slot)
     }
@@ -138,13 +138,9 @@ extension RaftSimulation {
             nodes[slot].disk.sync()
             invariants.snapshotted(snapshot, replacingLog: output.restoreStateMachine, on: id, at: now)
         }
-        if !output.entriesToPersist.isEmpty {
-            nodes[slot].disk.write(.entries(output.entriesToPersist))
-            invariants.appended(output.entriesToPersist, on: id, at: now)
-        }
-        if let hardState = output.hardState { nodes[slot].disk.write(.hardState(hardState)) }
+        persist(slot, output)
         if output.mustSync {
-            if buggify("crash before fsync") {
+            if isChaos && buggify("crash before fsync") {
                 // The process dies between write and fsync: nothing was sent or applied.
                 crash(slot, downtime: random.uint64(in: options.faults.downtimeNanoseconds))
                 return
@@ -152,7 +148,7 @@ extension RaftSimulation {
             nodes[slot].disk.sync()
         }
         let leaderMoment = observeRoleAndCommit(slot)
-        if leaderMoment && random.chance(options.faults.leaderCrashProbability) {
+        if leaderMoment && isChaos && random.chance(options.faults.leaderCrashProbability) {
             // The leader dies with this output's messages unsent: a new leader's first
             // appends, or the appends that follow a commit, never leave.
             crash(slot, downtime: random.uint64(in: options.faults.downtimeNanoseconds))
@@ -171,6 +167,21 @@ extension RaftSimulation {
         }
         serveReadyReads(slot)
         checkDurability()
+    }
+
+    /// Step 2 of the contract, short of the fsync: the entries and hard state.
+    private mutating func persist(_ slot: Int, _ output: RaftOutput) {
+        let entries = output.entriesToPersist
+        switch options.persistence {
+        case .oneRecordPerOutput:
+            if !entries.isEmpty || output.hardState != nil {
+                nodes[slot].disk.write(.record(entries: entries, hardState: output.hardState))
+            }
+        case .entriesThenHardState:
+            if !entries.isEmpty { nodes[slot].disk.write(.entries(entries)) }
+            if let hardState = output.hardState { nodes[slot].disk.write(.hardState(hardState)) }
+        }
+        if !entries.isEmpty { invariants.appended(entries, on: nodes[slot].id, at: now) }
     }
 
     /// The highest committed entry must still be on a majority of the voters' disks.
@@ -225,9 +236,9 @@ extension RaftSimulation {
             return
         }
         if invariants.applied(entry.index, on: id, at: now), entry.kind == .configChange,
-            let change = try? ConfigChange(decoding: entry.data), case .success(let next) = change.applied(to: committedConfiguration)
+            let change = try? ConfigChange(decoding: entry.data)
         {
-            committedConfiguration = next
+            configurationCommitted(change, at: entry.index)
         }
         nodes[slot].applied = entry.index
         if let liveness, entry.index == liveness.markerIndex, entry.term == liveness.markerTerm {

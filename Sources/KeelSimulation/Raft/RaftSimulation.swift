@@ -14,6 +14,7 @@ public struct RaftSimulation: Sendable {
     enum Event: Sendable {
         case tick(slot: Int, generation: UInt64)
         case restart(slot: Int)
+        case retire(slot: Int)
         case resume(slot: Int)
         case healPartition(generation: UInt64)
         case faultRound
@@ -70,9 +71,13 @@ public struct RaftSimulation: Sendable {
         let voters = (1...options.nodeCount).map { RaftNodeID(UInt64($0)) }
         let bootstrap = RaftBootstrap.newGroup(RaftConfiguration(voters: voters))
         var clockRandom = root.derive(stream: 4)
-        for id in voters {
+        for number in 1...(options.nodeCount + options.faults.spareNodes) {
             let clock = SimClock(settings: options.clock, startAt: 0, random: &clockRandom)
-            nodes.append(RaftSimNode(id: id, bootstrap: bootstrap, diskFaults: options.disk, clock: clock))
+            let isSpare = number > options.nodeCount
+            nodes.append(
+                RaftSimNode(
+                    id: RaftNodeID(UInt64(number)), presence: isSpare ? .spare : .active,
+                    bootstrap: isSpare ? .joining : bootstrap, diskFaults: options.disk, clock: clock))
         }
         for number in 0..<options.clients.count {
             clients.append(SimClient(number: number, leaderGuess: voters[number % voters.count]))
@@ -81,7 +86,7 @@ public struct RaftSimulation: Sendable {
 
     /// Runs to the end (or to the first violation) and reports.
     public mutating func run() -> RaftSimulationReport {
-        for slot in nodes.indices { start(slot) }
+        for slot in nodes.indices where nodes[slot].presence == .active { start(slot) }
         for client in clients.indices { events.schedule(.clientWake(client: client), at: random.uint64(in: 0...20_000_000)) }
         events.schedule(.faultRound, at: options.faults.roundNanoseconds)
         events.schedule(.endOfChaos, at: options.chaosNanoseconds)
@@ -112,6 +117,7 @@ public struct RaftSimulation: Sendable {
         switch event {
         case .tick(let slot, let generation): tick(slot, generation: generation)
         case .restart(let slot): restart(slot)
+        case .retire(let slot): retire(slot)
         case .resume(let slot): resume(slot)
         case .healPartition(let generation): healPartition(generation)
         case .faultRound: faultRound()

@@ -21,8 +21,21 @@ public struct RaftSimulationOptions: Sendable {
     public var readMode: ReadMode
     /// The Raft settings every node uses (id and seed are filled in per node).
     public var raft: RaftTemplate
+    /// How the simulated shell lays one output's entries and hard state on disk.
+    public var persistence: Persistence
     /// Keep the last lines of the event trace, to print when the run fails.
     public var keepsTraceLines: Bool
+
+    /// How a shell writes the entries and hard state of one output (step 2 of the output
+    /// contract, docs/raft.md).
+    public enum Persistence: Sendable {
+        /// One record that lands whole or not at all (a write-ahead-log batch with one
+        /// checksum). The default: what the core needs today (RAFT-BUGS.md, RAFT-BUG-1).
+        case oneRecordPerOutput
+        /// The entries, then the hard state, as separate writes, as `KeelRaftStorage` does:
+        /// a crash between them leaves entries of a term newer than the hard state's.
+        case entriesThenHardState
+    }
 
     /// Raft settings shared by the nodes of a run.
     public struct RaftTemplate: Sendable {
@@ -76,6 +89,8 @@ public struct RaftSimulationOptions: Sendable {
         public var membershipChangeProbability = 0.0
         /// Node ids beyond the initial voters that membership changes may add.
         public var spareNodes = 0
+        /// How long after its removal commits a removed node is shut down, at most.
+        public var retireDelayNanoseconds: UInt64 = 50_000_000
 
         public init() {}
     }
@@ -109,11 +124,12 @@ public struct RaftSimulationOptions: Sendable {
         buggify = .disabled
         readMode = .readIndex
         raft = RaftTemplate()
+        persistence = .oneRecordPerOutput
         keepsTraceLines = false
     }
 
     /// The names of the fault profiles `forSeed` draws from, for reports.
-    public static let profiles = ["calm", "lossy", "partitions", "crashes", "pauses", "everything"]
+    public static let profiles = ["calm", "lossy", "partitions", "crashes", "pauses", "membership", "everything"]
 
     /// A run whose shape and fault mix come from `seed`: 3 or 5 nodes, ReadIndex or lease
     /// reads, and one of `profiles`, each with its rates drawn at random.
@@ -156,8 +172,17 @@ public struct RaftSimulationOptions: Sendable {
         case "pauses":
             faults.pauseProbability = 0.05 + random.unitInterval() * 0.15
             clock.maxDriftFraction = 0.03
+        case "membership":
+            faults.membershipChangeProbability = 0.15 + random.unitInterval() * 0.25
+            faults.spareNodes = 3
+            faults.crashProbability = random.unitInterval() * 0.1
+            faults.partitionProbability = random.unitInterval() * 0.1
+            faults.transferProbability = 0.03
+            disk = DiskFaults()
         case "everything":
             lossy()
+            faults.membershipChangeProbability = random.unitInterval() * 0.1
+            faults.spareNodes = 2
             faults.partitionProbability = random.unitInterval() * 0.15
             faults.crashProbability = random.unitInterval() * 0.1
             faults.leaderCrashProbability = random.unitInterval() * 0.02

@@ -14,6 +14,9 @@ public struct RaftSimulationReport: Sendable {
         public var compactions = 0
         public var snapshotsInstalled = 0
         public var transfers = 0
+        public var configChangesProposed = 0
+        /// Membership changes committed during the run (the bootstrap members not counted).
+        public var configChangesCommitted = 0
         public var readsServed = 0
         public var writesApplied = 0
         public var operationsCompleted = 0
