@@ -92,10 +92,14 @@ extension DataNode {
             return
         }
         let first = state.takeRequestIDs(mutations.count)
+        // Stored versions of the keys the replica's window does not know, in one read.
+        let unknown = mutations.filter { host.replica.pendingVersion(of: $0.key) == nil }.map(\.key)
+        let found = (try? host.store.versions(of: unknown)) ?? Array(repeating: nil, count: unknown.count)
+        var stored: [[UInt8]: KeyVersion] = [:]
+        for (key, version) in zip(unknown, found) { if let version { stored[key] = KeyVersion(version) } }
         var writes: [ClientWrite] = []
         for (offset, mutation) in mutations.enumerated() {
-            let stored = (try? host.store.get(mutation.key)).flatMap { $0 }.map { KeyVersion($0.version) } ?? .absent
-            writes.append(ClientWrite(requestID: first + UInt64(offset), mutation: mutation, storedVersion: stored))
+            writes.append(ClientWrite(requestID: first + UInt64(offset), mutation: mutation, storedVersion: stored[mutation.key] ?? .absent))
             host.batchOf[first + UInt64(offset)] = first
         }
         host.waiting[first] = ShardHost.WaitingBatch(
