@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "KeelCluster", "KeelMetaClient", "KeelRaft", "KeelRaftStorage", "KeelRaftWire", "KeelTransport",
                 "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
 
@@ -101,6 +102,7 @@ let package = Package(
             dependencies: [
                 "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelReplication", "KeelStorage", "KeelTransport",
                 "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
 

@@ -85,6 +85,7 @@ extension DataNode {
         guard let first = output.append.first, let last = output.append.last else { return }
         configuration.logger.trace("log append", metadata: ["shard.id": "\(host.id)", "lsn": "\(first.lsn.rawValue)…\(last.lsn.rawValue)", "log.last": "\(host.log.lastIndex)"])
         try host.log.blocking.append(output.append.map(ReplicationLogCodec.payload), at: LogIndex(first.lsn.rawValue))
+        host.metrics.logAppends.increment(by: output.append.count)
         host.queuedThrough = last.lsn
         let (log, shard, generation, inbox) = (host.log, host.id, host.logGeneration, self.inbox)
         Task {
@@ -135,7 +136,10 @@ extension DataNode {
     /// The applier finished: the replica learns the store's position, clients get answers.
     func applied(_ shard: ShardID, through: LSN?, answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)], _ state: inout DataNodeState) {
         guard let host = state.hosts[shard] else { return }
-        if let through { host.replica.applied(through: through) }
+        if let through {
+            host.metrics.appliedRecords.increment(by: Int(through.rawValue - min(through.rawValue, host.replica.applied.rawValue)))
+            host.replica.applied(through: through)
+        }
         for (requestID, result) in answers {
             if let (request, results) = host.answer(requestID, result) { request.respond(DataResponse.writes(results)) }
         }

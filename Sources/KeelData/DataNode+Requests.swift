@@ -47,12 +47,14 @@ extension DataNode {
         case .get(let shard, let key, let consistency):
             inbound.respond(read(shard, consistency, state) { (host: ShardHost) throws(StorageError) -> DataResponse in
                 host.reads += 1
+                host.metrics.reads.increment()
                 let stored = try host.store.get(key)
                 return .value(stored.map { VersionedValue(value: $0.value, version: KeyVersion($0.version), shard: shard) })
             })
         case .scan(let shard, let start, let end, let limit, let consistency):
             inbound.respond(read(shard, consistency, state) { (host: ShardHost) throws(StorageError) -> DataResponse in
                 host.reads += 1
+                host.metrics.reads.increment()
                 let page = try host.store.scan(from: start, to: end, limit: max(1, min(limit, 10_000)))
                 return .scan(items: page.items.map { ScanItem(key: $0.key, value: $0.value, version: KeyVersion($0.version)) }, next: page.next)
             })
@@ -105,6 +107,7 @@ extension DataNode {
         host.waiting[first] = ShardHost.WaitingBatch(
             request: inbound, results: Array(repeating: nil, count: mutations.count), firstID: first, remaining: mutations.count)
         host.writes += mutations.count
+        host.metrics.writes.increment(by: mutations.count)
         carryOut(host.replica.submit(writes, now: now), host, &state)
         carryOut(host.replica.flush(now: now), host, &state)
     }

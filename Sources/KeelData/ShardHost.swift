@@ -34,6 +34,7 @@ final class ShardHost {
     /// Apply jobs waiting for the applier; it takes them all at once into one transaction
     /// (group commit for the store, as the log has for appends).
     let applyJobs = ApplyJobs()
+    let metrics: ShardMetrics
     /// Reads and writes served since the last heartbeat, for load statistics.
     var reads = 0
     var writes = 0
@@ -52,6 +53,7 @@ final class ShardHost {
         self.log = log
         self.queuedThrough = replica.lastLSN
         self.applier = DispatchQueue(label: "keel.apply.\(id.rawValue)")
+        self.metrics = ShardMetrics(shard: id)
     }
 
     /// Records an answer; returns the batch's request and results once all are in.

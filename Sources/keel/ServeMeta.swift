@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceLifecycle
 import KeelCluster
 import KeelMeta
 import KeelTypes
@@ -78,6 +79,9 @@ struct ServeMeta: AsyncParsableCommand {
         return settings
     }
 
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+    var metricsListen: String?
+
     func run() async throws {
         let logger = ServerRuntime.logger("keel.meta")
         var configuration = MetaConfiguration(
@@ -87,6 +91,10 @@ struct ServeMeta: AsyncParsableCommand {
         configuration.join = join
         configuration.logger = logger
         let member = MetaMember(configuration: configuration)
-        try await ServerRuntime.run("meta", logger: logger) { try await member.run() }
+        let registry = MetricsEndpoint.bootstrap()
+        let extra: [any Service] = try metricsListen.map {
+            [MetricsEndpoint.service(listen: try HostPort(parsing: $0), registry: registry, logger: logger)]
+        } ?? []
+        try await ServerRuntime.run("meta", logger: logger, services: extra) { try await member.run() }
     }
 }
