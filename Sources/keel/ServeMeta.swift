@@ -66,6 +66,10 @@ struct ServeMeta: AsyncParsableCommand {
         guard let mode = ReplicationMode(rawValue: replication) else {
             throw ValidationError("--replication must be primary-backup or raft")
         }
+        guard mode == .primaryBackup else {
+            // The flag is part of the interface; the data nodes do not run Raft shards yet.
+            throw ValidationError("--replication raft (the Raft baseline) is not available yet: data nodes run primary-backup only")
+        }
         settings.replication = mode
         settings.minInsync = minInsync
         settings.leaseMs = leaseMs
