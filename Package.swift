@@ -94,6 +94,12 @@ let package = Package(
             dependencies: ["KeelRaft", "KeelReplication", "KeelCluster", "KeelTypes"],
             swiftSettings: strict),
 
+        // Test support: the data plane (replica cores + meta leader) under the deterministic simulator.
+        .target(
+            name: "KeelDataPlaneSimulation",
+            dependencies: ["KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
+            swiftSettings: strict),
+
         // The router: HTTP API, routing by key range, bulk ingest.
         .target(
             name: "KeelRouter",
@@ -144,6 +150,10 @@ let package = Package(
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
+        .testTarget(
+            name: "KeelDataPlaneSimulationTests",
+            dependencies: ["KeelDataPlaneSimulation", "KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
+            swiftSettings: strict),
         .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),

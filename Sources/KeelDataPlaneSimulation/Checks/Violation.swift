@@ -1,0 +1,34 @@
+/// A broken guarantee found by the simulation: what kind, when, and the details.
+public struct Violation: Sendable, Hashable, CustomStringConvertible {
+    /// What was broken. Raw values are stable so that reports can be searched.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// `ClusterMap.checkInvariants()` or `checkTransition(from:)` failed.
+        case clusterMapInvariant = "cluster_map_invariant"
+        /// Two replicas of a shard could serve at the same real instant.
+        case twoServingReplicas = "two_serving_replicas"
+        /// The client-visible history of a key has no linearization.
+        case notLinearizable = "not_linearizable"
+        /// An acknowledged write is not what the final primary holds.
+        case acknowledgedWriteLost = "acknowledged_write_lost"
+        /// Replicas of the final configuration applied the same log but hold different data.
+        case replicasDiverged = "replicas_diverged"
+        /// After every fault healed, a shard still had no serving primary.
+        case noServingPrimary = "no_serving_primary"
+        /// The shell could not carry out what a core asked (a broken contract).
+        case shellContract = "shell_contract"
+        /// The run hit its event bound before finishing.
+        case eventBoundReached = "event_bound_reached"
+    }
+
+    public var kind: Kind
+    public var at: SimInstant
+    public var details: String
+
+    public init(_ kind: Kind, at: SimInstant, _ details: String) {
+        self.kind = kind
+        self.at = at
+        self.details = details
+    }
+
+    public var description: String { "[\(kind.rawValue) at \(at)] \(details)" }
+}
