@@ -31,7 +31,7 @@ enum AcknowledgedWritesCheck {
         let last = acknowledged.max { returnOrder($0) < returnOrder($1) }!
         let model = KeelKeyValueModel()
         return Violation(
-            .acknowledgedWriteLost, at: time,
+            .acknowledgedWriteLost, at: time, key: key,
             "key \(key): the final primary holds \(model.describe(.get, final)), which no write that could be the last wrote; "
                 + "the last acknowledged write was #\(last.id) by client \(last.client + 1) at \(last.invokedAt): "
                 + model.describe(last.input, output(last)))

@@ -1,8 +1,10 @@
 import KeelReplication
 import KeelTypes
 
-/// State-machine safety for the replication log: no two replicas of a shard ever apply
-/// different records at the same LSN. Checked as each record is applied, on any node.
+/// Safety of the replication log, checked as it happens:
+/// * no two replicas of a shard ever apply different records at the same LSN;
+/// * no backup drops a committed record (one some replica applied): every committed
+///   write must stay on every replica of the configuration (invariant 2).
 struct AppliedLogMonitor: Sendable {
     private var firstApplied: [ShardID: [LSN: (node: DataNodeID, record: ReplicationRecord)]] = [:]
 
@@ -16,5 +18,17 @@ struct AppliedLogMonitor: Sendable {
             .replicasDiverged, at: time,
             "shard \(shard) \(record.lsn): \(node) applied a record of \(record.epoch) with \(record.writes.count) writes, "
                 + "\(first.node) applied a different one of \(first.record.epoch) with \(first.record.writes.count) writes")
+    }
+
+    func truncated(
+        _ dropped: [ReplicationRecord], shard: ShardID, on node: DataNodeID, role: ShardReplica.Role, at time: SimInstant
+    ) -> Violation? {
+        guard role == .backup || role == .primary,
+            let lost = dropped.first(where: { firstApplied[shard]?[$0.lsn]?.record == $0 })
+        else { return nil }
+        return Violation(
+            .committedRecordDropped, at: time,
+            "shard \(shard): \(role.rawValue) \(node) truncated its log through \(lost.lsn), dropping a committed record of \(lost.epoch) "
+                + "(\(firstApplied[shard]![lost.lsn]!.node) applied it)")
     }
 }

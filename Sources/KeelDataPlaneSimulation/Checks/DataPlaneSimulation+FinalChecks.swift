@@ -66,7 +66,7 @@ extension DataPlaneSimulation {
         case .linearizable:
             break
         case .notLinearizable(let violation):
-            violations.append(Violation(.notLinearizable, at: now, violation.description))
+            violations.append(Violation(.notLinearizable, at: now, key: violation.key, violation.description))
         case .unknown(let keys):
             statistics.undecidedKeys = keys
         }

@@ -10,7 +10,9 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
         case notLinearizable = "not_linearizable"
         /// An acknowledged write is not what the final primary holds.
         case acknowledgedWriteLost = "acknowledged_write_lost"
-        /// Replicas of the final configuration applied the same log but hold different data.
+        /// A backup or primary dropped a record that was committed (invariant 2).
+        case committedRecordDropped = "committed_record_dropped"
+        /// Replicas applied different records at one LSN, or hold different data at one LSN.
         case replicasDiverged = "replicas_diverged"
         /// After every fault healed, a shard still had no serving primary.
         case noServingPrimary = "no_serving_primary"
@@ -23,10 +25,13 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind
     public var at: SimInstant
     public var details: String
+    /// The client key concerned, for history violations.
+    public var key: String?
 
-    public init(_ kind: Kind, at: SimInstant, _ details: String) {
+    public init(_ kind: Kind, at: SimInstant, key: String? = nil, _ details: String) {
         self.kind = kind
         self.at = at
+        self.key = key
         self.details = details
     }
 

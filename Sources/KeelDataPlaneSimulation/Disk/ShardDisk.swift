@@ -25,6 +25,11 @@ struct ShardDisk: Sendable {
 
     var hasUnsynced: Bool { !unsynced.isEmpty }
 
+    /// The log records after `lsn`, durable or not.
+    func records(after lsn: LSN) -> [ReplicationRecord] {
+        durableLog.filter { $0.lsn > lsn } + unsynced.map(\.record).filter { $0.lsn > lsn }
+    }
+
     /// Drops log records after `lsn`, durable or not.
     mutating func truncate(after lsn: LSN) {
         durableLog.removeAll { $0.lsn > lsn }

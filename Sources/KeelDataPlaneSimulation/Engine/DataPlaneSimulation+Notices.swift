@@ -8,6 +8,10 @@ extension DataPlaneSimulation {
         switch notice {
         case .violation(let violation):
             violations.append(violation)
+        case .truncated(let dropped, let shard, let node, let role):
+            if let violation = appliedLog.truncated(dropped, shard: shard, on: node, role: role, at: now) { violations.append(violation) }
+        case .answeredFromUncommittedState(let key):
+            statistics.keysAnsweredFromUncommittedState.insert(String(decoding: key, as: UTF8.self))
         case .recordApplied(let record, let shard, let node):
             if let violation = appliedLog.applied(record, shard: shard, on: node, at: now) { violations.append(violation) }
         case .applied(let command, let before, let after):

@@ -171,6 +171,7 @@ public struct DataPlaneSimulation: Sendable {
     mutating func carryOut(_ effects: Effects, from origin: Endpoint) {
         for envelope in effects.sends {
             statistics.messagesSent += 1
+            statistics.messagesByKind[envelope.payload.kind, default: 0] += 1
             let delays = network.deliveryDelays(for: envelope)
             if delays.isEmpty { statistics.messagesDropped += 1 }
             for delay in delays { queue.schedule(.deliver(envelope), at: now.advanced(by: delay)) }

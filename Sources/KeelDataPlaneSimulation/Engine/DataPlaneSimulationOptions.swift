@@ -65,7 +65,7 @@ public struct DataPlaneSimulationOptions: Sendable {
 
     // MARK: Bounds and diagnostics
     /// A run stops (and reports) after this many events: a bound on every run.
-    public var maxEvents = 400_000
+    public var maxEvents = 60_000
     /// Capacity of the event queue.
     public var maxQueuedEvents = 100_000
     /// Keep the last this many trace lines (0: no trace, the fast default).

@@ -16,6 +16,10 @@ public struct SimulationStatistics: Sendable, Hashable {
     public var operations = 0
     public var acknowledged = 0
     public var unknownOutcome = 0
+    /// Messages sent, by kind (`prepare`, `prepare_gap`, `heartbeat`, …).
+    public var messagesByKind: [String: Int] = [:]
+    /// Keys on which a write's condition failure was answered from uncommitted state.
+    public var keysAnsweredFromUncommittedState: Set<String> = []
     /// Keys the linearizability checker could not decide within its budget.
     public var undecidedKeys: [String] = []
 

@@ -27,10 +27,19 @@ extension SimDataNode {
         case .write(let mutation):
             let stored = disks[shard]!.store[mutation.key]?.version ?? .absent
             let write = ClientWrite(requestID: request.requestID, mutation: mutation, storedVersion: stored)
+            let uncommitted = replicas[shard]!.pendingVersion(of: mutation.key) != nil
             let output = replicas[shard]!.submit([write], now: local)
+            if uncommitted, output.answers.contains(where: { Self.isConditionFailure($0.result) }) {
+                effects.notices.append(.answeredFromUncommittedState(key: mutation.key))
+            }
             carryOut(output, shard: shard, at: real, &effects)
             scheduleFlush(shard, &effects)
         }
+    }
+
+    static func isConditionFailure(_ result: Result<WriteOutcome, KeelError>) -> Bool {
+        guard case .failure(let error) = result else { return false }
+        return error.code == .versionMismatch || error.code == .notFound
     }
 
     /// Shards this node would let serve linearizable requests at `real`, with their epochs.

@@ -9,7 +9,11 @@ extension SimDataNode {
     /// 4. forward meta requests, send snapshots, and fetch the map if a newer epoch was seen.
     mutating func carryOut(_ output: ReplicaOutput, shard: ShardID, at real: SimInstant, _ effects: inout Effects) {
         guard up, !output.isEmpty else { return }
-        if let cut = output.truncateAfter { disks[shard]!.truncate(after: cut) }
+        if let cut = output.truncateAfter {
+            let dropped = disks[shard]!.records(after: cut)
+            if !dropped.isEmpty { effects.notices.append(.truncated(dropped, shard: shard, node: id, role: replicas[shard]!.role)) }
+            disks[shard]!.truncate(after: cut)
+        }
         if !output.append.isEmpty {
             disks[shard]!.write(output.append)
             beginSync(shard, &effects)
