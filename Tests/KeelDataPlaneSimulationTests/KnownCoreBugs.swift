@@ -32,7 +32,8 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
         return only
     }
 
-    private static func cause(of violation: Violation, in report: SimulationReport) -> KnownCoreBug? {
+    /// The known bug whose monitor saw `violation` happen, if any.
+    static func cause(of violation: Violation, in report: SimulationReport) -> KnownCoreBug? {
         let statistics = report.statistics
         switch violation.kind {
         case .committedRecordDropped:
