@@ -16,12 +16,17 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
     case rejoiningLearnerGapStorm = "BUG-2"
     /// `submit` answers `version_mismatch` / `not_found` at once from prepared, uncommitted state.
     case conditionAnsweredFromUncommittedState = "BUG-3"
+    /// A learner is promoted while its primary goes on committing without it (learners do
+    /// not count) until it learns the new epoch: the new backup lacks committed records,
+    /// and a failover to it loses them.
+    case promotionBehindThePrimary = "BUG-4"
 
     var summary: String {
         switch self {
         case .reconcileTruncatesCommittedRecords: "a backup truncates committed records during reconciliation"
         case .rejoiningLearnerGapStorm: "a restarted learner never catches up; prepare/prepare_gap storm"
         case .conditionAnsweredFromUncommittedState: "condition failures answered from uncommitted state"
+        case .promotionBehindThePrimary: "a promoted learner lacks records its primary committed without it"
         }
     }
 
@@ -38,6 +43,10 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
         switch violation.kind {
         case .committedRecordDropped:
             return .reconcileTruncatesCommittedRecords
+        case .committedUnderStaleConfiguration:
+            return .promotionBehindThePrimary
+        case .committedRecordMissing:
+            return violation.details.contains(MetaCommandName.promoteLearner) ? .promotionBehindThePrimary : nil
         case .eventBoundReached:
             let gaps = statistics.messagesByKind["prepare_gap", default: 0]
             return gaps * 4 > statistics.messagesSent ? .rejoiningLearnerGapStorm : nil
@@ -48,4 +57,9 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
             return nil
         }
     }
+}
+
+/// Command names as `MetaCommand.name` spells them.
+enum MetaCommandName {
+    static let promoteLearner = "promote_learner"
 }

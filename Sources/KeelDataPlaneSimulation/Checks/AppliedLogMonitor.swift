@@ -20,6 +20,13 @@ struct AppliedLogMonitor: Sendable {
                 + "\(first.node) applied a different one of \(first.record.epoch) with \(first.record.writes.count) writes")
     }
 
+    /// The first committed record `disk` does not hold durably, if any.
+    func firstMissing(on disk: ShardDisk, shard: ShardID) -> ReplicationRecord? {
+        guard let committed = firstApplied[shard] else { return nil }
+        return committed.keys.sorted().lazy.filter { $0 > disk.storeApplied }.compactMap { committed[$0]?.record }
+            .first { !disk.holdsDurably($0) }
+    }
+
     func truncated(
         _ dropped: [ReplicationRecord], shard: ShardID, on node: DataNodeID, role: ShardReplica.Role, at time: SimInstant
     ) -> Violation? {
@@ -28,7 +35,7 @@ struct AppliedLogMonitor: Sendable {
         else { return nil }
         return Violation(
             .committedRecordDropped, at: time,
-            "shard \(shard): \(role.rawValue) \(node) truncated its log through \(lost.lsn), dropping a committed record of \(lost.epoch) "
+            "shard \(shard): \(role.rawValue) \(node) truncated its log after \(lost.lsn.previous), dropping the committed \(lost.lsn) of \(lost.epoch) "
                 + "(\(firstApplied[shard]![lost.lsn]!.node) applied it)")
     }
 }

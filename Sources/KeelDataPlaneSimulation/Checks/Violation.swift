@@ -12,6 +12,11 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
         case acknowledgedWriteLost = "acknowledged_write_lost"
         /// A backup or primary dropped a record that was committed (invariant 2).
         case committedRecordDropped = "committed_record_dropped"
+        /// A record committed, or a node became primary or backup, while a member of the
+        /// map's configuration lacked a committed record (invariant 2: failover relies on it).
+        case committedRecordMissing = "committed_record_missing"
+        /// Like `committedRecordMissing`, by a primary still at an older epoch than the map's.
+        case committedUnderStaleConfiguration = "committed_under_stale_configuration"
         /// Replicas applied different records at one LSN, or hold different data at one LSN.
         case replicasDiverged = "replicas_diverged"
         /// After every fault healed, a shard still had no serving primary.

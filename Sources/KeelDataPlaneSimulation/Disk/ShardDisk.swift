@@ -95,6 +95,11 @@ struct ShardDisk: Sendable {
         syncingThrough = nil
     }
 
+    /// Whether `record` is durable here: in the store (applied) or in the durable log.
+    func holdsDurably(_ record: ReplicationRecord) -> Bool {
+        record.lsn <= storeApplied || durableLog.contains(record)
+    }
+
     /// The records a restarting replica recovers: the durable log after the store's applied point.
     var recoveredLog: [ReplicationRecord] { durableLog.filter { $0.lsn > storeApplied } }
 }

@@ -14,9 +14,11 @@ extension DataPlaneSimulation {
             statistics.keysAnsweredFromUncommittedState.insert(String(decoding: key, as: UTF8.self))
         case .recordApplied(let record, let shard, let node):
             if let violation = appliedLog.applied(record, shard: shard, on: node, at: now) { violations.append(violation) }
+            checkCommitCoverage(record, shard: shard, committedBy: node)
         case .applied(let command, let before, let after):
             statistics.commands[command.name, default: 0] += 1
             trace.record(now, "meta applied \(command.name): \(before.map(Self.render) ?? "-") ⇒ \(after.map(Self.render) ?? "-")")
+            if let after { checkJoinCoverage(command, after: after) }
             if case .failover = command, let after { maybeCrashDuringReconciliation(after) }
         }
     }
