@@ -11,8 +11,10 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
     /// A backup answering `reconcile` truncates records the primary has committed (a
     /// restarted primary sends `lastEpoch` e0 for a record it holds only in its store).
     case reconcileTruncatesCommittedRecords = "BUG-1"
-    /// A learner that restarts truncates below what it acknowledged; the primary never resends
-    /// below `acked`, and every `prepareGap` resends the whole window: an endless storm.
+    /// A learner that restarts truncates below what it acknowledged in the same epoch; the
+    /// primary never resends below `acked`, and every `prepareGap` resends the whole window:
+    /// an endless storm (seen as `acknowledged_record_dropped` by a learner, or, if it
+    /// somehow gets past that, as the event bound).
     case rejoiningLearnerGapStorm = "BUG-2"
     /// `submit` answers `version_mismatch` / `not_found` at once from prepared, uncommitted state.
     case conditionAnsweredFromUncommittedState = "BUG-3"
@@ -20,6 +22,12 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
     /// not count) until it learns the new epoch: the new backup lacks committed records,
     /// and a failover to it loses them.
     case promotionBehindThePrimary = "BUG-4"
+    /// A backup acts on a delayed or duplicated `reconcile` from its current primary after
+    /// it has reconciled, and drops records it acknowledged; the primary still counts them.
+    case staleReconcileDropsAcknowledgedRecords = "BUG-5"
+    /// A replica answers `reconcile` with its log end even if not yet fsync'd, and the primary
+    /// counts that as acknowledged: it commits records a backup does not hold durably.
+    case reconcileReplyCountsUnsyncedRecords = "BUG-6"
 
     var summary: String {
         switch self {
@@ -27,6 +35,8 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
         case .rejoiningLearnerGapStorm: "a restarted learner never catches up; prepare/prepare_gap storm"
         case .conditionAnsweredFromUncommittedState: "condition failures answered from uncommitted state"
         case .promotionBehindThePrimary: "a promoted learner lacks records its primary committed without it"
+        case .staleReconcileDropsAcknowledgedRecords: "a stale reconcile makes a backup drop acknowledged records"
+        case .reconcileReplyCountsUnsyncedRecords: "a reconcile reply counts records that are not durable"
         }
     }
 
@@ -43,10 +53,14 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
         switch violation.kind {
         case .committedRecordDropped:
             return .reconcileTruncatesCommittedRecords
+        case .acknowledgedRecordDropped:
+            return violation.details.contains(": learner ") ? .rejoiningLearnerGapStorm : .staleReconcileDropsAcknowledgedRecords
         case .committedUnderStaleConfiguration:
             return .promotionBehindThePrimary
         case .committedRecordMissing:
-            return violation.details.contains(MetaCommandName.promoteLearner) ? .promotionBehindThePrimary : nil
+            if violation.details.contains(MetaCommandName.promoteLearner) { return .promotionBehindThePrimary }
+            if violation.details.contains(DataPlaneSimulation.reconcileReplyBeyondDurableNote) { return .reconcileReplyCountsUnsyncedRecords }
+            return nil
         case .eventBoundReached:
             let gaps = statistics.messagesByKind["prepare_gap", default: 0]
             return gaps * 4 > statistics.messagesSent ? .rejoiningLearnerGapStorm : nil

@@ -15,12 +15,23 @@ extension DataPlaneSimulation {
                 !disk.holdsDurably(record)
             else { continue }
             let stale = replica.descriptor.epoch < current.epoch
+            let unsynced = disk.holdsOnlyUnsynced(record) ? " (it has it, not yet fsync'd)" : ""
+            let claimed = repliedBeyondDurable["\(shard)/\(member)"] ?? .zero
+            let cause = record.lsn <= claimed ? Self.reconcileReplyBeyondDurableNote : ""
             violations.append(Violation(
                 stale ? .committedUnderStaleConfiguration : .committedRecordMissing, at: now,
                 "shard \(shard): \(node) committed \(record.lsn) at \(replica.descriptor.epoch), but \(member), "
-                    + "a member of the map's configuration at \(current.epoch), does not hold it durably"))
+                    + "a member of the map's configuration at \(current.epoch), does not hold it durably\(unsynced)\(cause)"))
             return
         }
+    }
+
+    public static let reconcileReplyBeyondDurableNote = "; its reconcile_reply had named a log end it had not made durable"
+
+    /// Notes a `reconcileReply` whose log end is beyond what the replica has made durable.
+    mutating func noteReconcileReply(_ message: ReplicationMessage, shard: ShardID, from node: Int) {
+        guard case .reconcileReply(_, let last, _) = message, let disk = nodes[node].disks[shard], last > disk.durableThrough else { return }
+        repliedBeyondDurable["\(shard)/\(nodes[node].id)", default: .zero] = max(repliedBeyondDurable["\(shard)/\(nodes[node].id)", default: .zero], last)
     }
 
     /// A node that joins the configuration (a new primary, a promoted backup) must already

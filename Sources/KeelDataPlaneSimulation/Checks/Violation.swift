@@ -12,6 +12,9 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
         case acknowledgedWriteLost = "acknowledged_write_lost"
         /// A backup or primary dropped a record that was committed (invariant 2).
         case committedRecordDropped = "committed_record_dropped"
+        /// A replica dropped a record it had acknowledged as durable to the primary of the
+        /// same epoch (which goes on counting it).
+        case acknowledgedRecordDropped = "acknowledged_record_dropped"
         /// A record committed, or a node became primary or backup, while a member of the
         /// map's configuration lacked a committed record (invariant 2: failover relies on it).
         case committedRecordMissing = "committed_record_missing"

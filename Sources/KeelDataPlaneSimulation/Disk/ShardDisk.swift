@@ -95,6 +95,14 @@ struct ShardDisk: Sendable {
         syncingThrough = nil
     }
 
+    /// The LSN through which the log is durable (the store counts).
+    var durableThrough: LSN { max(durableLog.last?.lsn ?? .zero, storeApplied) }
+
+    /// Whether `record` is written here but not yet fsync'd.
+    func holdsOnlyUnsynced(_ record: ReplicationRecord) -> Bool {
+        !holdsDurably(record) && unsynced.contains { $0.record == record }
+    }
+
     /// Whether `record` is durable here: in the store (applied) or in the durable log.
     func holdsDurably(_ record: ReplicationRecord) -> Bool {
         record.lsn <= storeApplied || durableLog.contains(record)

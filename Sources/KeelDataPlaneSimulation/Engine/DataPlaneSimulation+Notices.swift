@@ -8,8 +8,13 @@ extension DataPlaneSimulation {
         switch notice {
         case .violation(let violation):
             violations.append(violation)
-        case .truncated(let dropped, let shard, let node, let role):
-            if let violation = appliedLog.truncated(dropped, shard: shard, on: node, role: role, at: now) { violations.append(violation) }
+        case .truncated(let dropped, let shard, let node, let role, let epoch):
+            // Dropping a committed record is the stronger finding; report that one alone.
+            if let violation = appliedLog.truncated(dropped, shard: shard, on: node, role: role, at: now)
+                ?? acknowledgements.truncated(dropped, shard: shard, node: node, role: role, epoch: epoch, at: now)
+            {
+                violations.append(violation)
+            }
         case .answeredFromUncommittedState(let key):
             statistics.keysAnsweredFromUncommittedState.insert(String(decoding: key, as: UTF8.self))
         case .recordApplied(let record, let shard, let node):

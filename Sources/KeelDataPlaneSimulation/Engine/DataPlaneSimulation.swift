@@ -33,6 +33,10 @@ public struct DataPlaneSimulation: Sendable {
     var nemesisRandom: SimRandom
     var serving = ServingMonitor()
     var appliedLog = AppliedLogMonitor()
+    var acknowledgements = AcknowledgementMonitor()
+    /// Replicas ("shard/node") whose `reconcileReply` named a log end they had not made
+    /// durable yet, with the highest such end.
+    var repliedBeyondDurable: [String: LSN] = [:]
     var statistics = SimulationStatistics()
     var violations: [Violation] = []
     var trace: TraceBuffer
@@ -172,6 +176,10 @@ public struct DataPlaneSimulation: Sendable {
         for envelope in effects.sends {
             statistics.messagesSent += 1
             statistics.messagesByKind[envelope.payload.kind, default: 0] += 1
+            if case .replication(let shard, let message) = envelope.payload, case .node(let sender) = envelope.from {
+                acknowledgements.sent(message, shard: shard, by: topology.nodeIDs[sender])
+                noteReconcileReply(message, shard: shard, from: sender)
+            }
             let delays = network.deliveryDelays(for: envelope)
             if delays.isEmpty { statistics.messagesDropped += 1 }
             for delay in delays { queue.schedule(.deliver(envelope), at: now.advanced(by: delay)) }

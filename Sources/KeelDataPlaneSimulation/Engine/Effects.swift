@@ -39,8 +39,9 @@ enum ClientTimer: Sendable {
 enum Notice: Sendable {
     /// The meta leader applied a command (`after` is the shard it changed, if any).
     case applied(MetaCommand, before: ShardDescriptor?, after: ShardDescriptor?)
-    /// A replica dropped these log records (a truncation); `role` is its role after the step.
-    case truncated([ReplicationRecord], shard: ShardID, node: DataNodeID, role: ShardReplica.Role)
+    /// A replica dropped these log records (a truncation); `role` and `epoch` are its own
+    /// after the step.
+    case truncated([ReplicationRecord], shard: ShardID, node: DataNodeID, role: ShardReplica.Role, epoch: Epoch)
     /// A write's condition failed against state that was not committed yet (the primary's
     /// window of prepared writes), and the client was told so at once.
     case answeredFromUncommittedState(key: [UInt8])

@@ -11,7 +11,10 @@ extension SimDataNode {
         guard up, !output.isEmpty else { return }
         if let cut = output.truncateAfter {
             let dropped = disks[shard]!.records(after: cut)
-            if !dropped.isEmpty { effects.notices.append(.truncated(dropped, shard: shard, node: id, role: replicas[shard]!.role)) }
+            if !dropped.isEmpty {
+                let replica = replicas[shard]!
+                effects.notices.append(.truncated(dropped, shard: shard, node: id, role: replica.role, epoch: replica.descriptor.epoch))
+            }
             disks[shard]!.truncate(after: cut)
         }
         if !output.append.isEmpty {
