@@ -7,10 +7,15 @@ import KeelTypes
 ///   write must stay on every replica of the configuration (invariant 2).
 struct AppliedLogMonitor: Sendable {
     private var firstApplied: [ShardID: [LSN: (node: DataNodeID, record: ReplicationRecord)]] = [:]
+    /// The highest LSN applied anywhere, per shard: the commit point of the shard.
+    private(set) var highestCommitted: [ShardID: LSN] = [:]
+
+    func committed(_ shard: ShardID) -> LSN { highestCommitted[shard] ?? .zero }
 
     mutating func applied(_ record: ReplicationRecord, shard: ShardID, on node: DataNodeID, at time: SimInstant) -> Violation? {
         guard let first = firstApplied[shard]?[record.lsn] else {
             firstApplied[shard, default: [:]][record.lsn] = (node, record)
+            highestCommitted[shard] = max(highestCommitted[shard] ?? .zero, record.lsn)
             return nil
         }
         guard first.record != record else { return nil }

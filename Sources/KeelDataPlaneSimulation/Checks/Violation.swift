@@ -6,6 +6,9 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
         case clusterMapInvariant = "cluster_map_invariant"
         /// Two replicas of a shard could serve at the same real instant.
         case twoServingReplicas = "two_serving_replicas"
+        /// A replica could serve linearizable reads while its store lacked a committed
+        /// record: a read could miss an acknowledged write (invariant 3).
+        case servingBehindCommitted = "serving_behind_committed"
         /// The client-visible history of a key has no linearization.
         case notLinearizable = "not_linearizable"
         /// An acknowledged write is not what the final primary holds.

@@ -102,7 +102,8 @@ public struct DataPlaneSimulation: Sendable {
                 break
             }
             handle(event)
-            violations += serving.check(nodes, at: now)
+            let log = appliedLog
+            violations += serving.check(nodes, committed: { log.committed($0) }, at: now)
             if !violations.isEmpty { break }
         }
         if violations.isEmpty && finished { finalChecks() }
