@@ -10,7 +10,7 @@ enum AcknowledgedWritesCheck {
     typealias Record = OperationHistory.Record
 
     static func check(key: String, final: KeelKeyValueModel.Output, history: OperationHistory, at time: SimInstant) -> Violation? {
-        let writes = history.records.filter { $0.key == key && $0.input != .get && $0.client >= 0 }
+        let writes = history.records.filter { $0.key == key && $0.input != .get && $0.client != OperationHistory.finalReader }
         let acknowledged = writes.filter { isAcknowledgedWrite($0) }
         guard let latestStart = acknowledged.map(\.invokedOrder).max() else { return nil }
         let couldBeLast = writes.filter { write in
@@ -33,7 +33,7 @@ enum AcknowledgedWritesCheck {
         return Violation(
             .acknowledgedWriteLost, at: time, key: key,
             "key \(key): the final primary holds \(model.describe(.get, final)), which no write that could be the last wrote; "
-                + "the last acknowledged write was #\(last.id) by client \(last.client + 1) at \(last.invokedAt): "
+                + "the last acknowledged write was #\(last.id) by client \(last.client) at \(last.invokedAt): "
                 + model.describe(last.input, output(last)))
     }
 

@@ -2,6 +2,9 @@ import KeelSimulation
 import KeelTypes
 
 extension DataPlaneSimulation {
+    /// A report shows at most this many operations of a non-linearizable key.
+    static let maxHistoryLinesInReport = 40
+
     /// The checks at the end of a run, after the settle phase: every shard has a serving
     /// primary; the final reads (added to the history) show no acknowledged write lost;
     /// replicas at the same applied LSN hold the same data; the history is linearizable.
@@ -13,7 +16,7 @@ extension DataPlaneSimulation {
             let entry = nodes[index].disks[shard.id]?.store[bytes]
             let final: KeelKeyValueModel.Output =
                 entry.map { .found(String(decoding: $0.value, as: UTF8.self), version: $0.version.rawValue) } ?? .notFound
-            let read = history.invoke(client: -1, key: key, input: .get, at: now)
+            let read = history.invoke(client: OperationHistory.finalReader, key: key, input: .get, at: now)
             history.complete(read, final, at: now)
             if let violation = AcknowledgedWritesCheck.check(key: key, final: final, history: history, at: now) {
                 violations.append(violation)
@@ -66,7 +69,10 @@ extension DataPlaneSimulation {
         case .linearizable:
             break
         case .notLinearizable(let violation):
-            violations.append(Violation(.notLinearizable, at: now, key: violation.key, violation.description))
+            let lines = history.render(key: violation.key)
+            let shown = lines.suffix(Self.maxHistoryLinesInReport).map { "    \($0)" }.joined(separator: "\n")
+            let details = "\(violation.description)\n  the key's history in real time (last \(min(lines.count, Self.maxHistoryLinesInReport)) of \(lines.count)):\n\(shown)"
+            violations.append(Violation(.notLinearizable, at: now, key: violation.key, details))
         case .unknown(let keys):
             statistics.undecidedKeys = keys
         }

@@ -74,7 +74,7 @@ struct SimClient: Sendable {
     private mutating func begin(at real: SimInstant, history: inout OperationHistory, _ effects: inout Effects) {
         let key = random.pick(settings.keys)!
         let (input, request) = chooseOperation(on: key)
-        let operation = history.invoke(client: index, key: key, input: input, at: real)
+        let operation = history.invoke(client: index + 1, key: key, input: input, at: real)
         current = InFlight(operation: operation, key: key, input: input, request: request)
         attempt(&effects)
     }

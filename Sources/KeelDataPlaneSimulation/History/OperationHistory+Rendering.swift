@@ -3,7 +3,7 @@ extension OperationHistory {
     public func render(key: String) -> [String] {
         let model = KeelKeyValueModel()
         return records.filter { $0.key == key }.map { record in
-            let who = record.client < 0 ? "final read" : "client \(record.client + 1)"
+            let who = record.client == OperationHistory.finalReader ? "final read" : "client \(record.client)"
             let result: String
             switch record.outcome {
             case .pending: result = model.describe(record.input, nil) + " (pending)"

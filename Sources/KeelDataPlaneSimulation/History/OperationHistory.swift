@@ -30,6 +30,9 @@ public struct OperationHistory: Sendable {
         public var outcome: Outcome
     }
 
+    /// The client number of the reads the final checks add; real clients are 1, 2, …
+    public static let finalReader = 0
+
     public private(set) var records: [Record] = []
     private var order: UInt64 = 0
 
