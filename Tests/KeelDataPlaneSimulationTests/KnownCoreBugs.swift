@@ -9,7 +9,8 @@ import KeelDataPlaneSimulation
 /// remove a case here when its fix lands, and the sweep fails if the bug is still there.
 enum KnownCoreBug: String, CaseIterable, Sendable {
     /// A backup answering `reconcile` truncates records the primary has committed (a
-    /// restarted primary sends `lastEpoch` e0 for a record it holds only in its store).
+    /// restarted primary sends `lastEpoch` e0 for a record it holds only in its store); the
+    /// same unknown epoch can also make reconciliation loop forever (the shard never serves).
     case reconcileTruncatesCommittedRecords = "BUG-1"
     /// A learner that restarts truncates below what it acknowledged in the same epoch; the
     /// primary never resends below `acked`, and every `prepareGap` resends the whole window:
@@ -55,6 +56,9 @@ enum KnownCoreBug: String, CaseIterable, Sendable {
             return .reconcileTruncatesCommittedRecords
         case .acknowledgedRecordDropped:
             return violation.details.contains(": learner ") ? .rejoiningLearnerGapStorm : .staleReconcileDropsAcknowledgedRecords
+        case .noServingPrimary:
+            let looping = violation.details.contains("still reconciling") && statistics.reconcilesWithUnknownEpoch > 0
+            return looping ? .reconcileTruncatesCommittedRecords : nil
         case .committedUnderStaleConfiguration:
             return .promotionBehindThePrimary
         case .committedRecordMissing:

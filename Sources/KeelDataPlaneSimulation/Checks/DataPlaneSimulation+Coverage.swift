@@ -28,6 +28,16 @@ extension DataPlaneSimulation {
 
     public static let reconcileReplyBeyondDurableNote = "; its reconcile_reply had named a log end it had not made durable"
 
+    /// Notes reconcile traffic that names a log end whose epoch the sender no longer knows.
+    mutating func noteUnknownEpoch(_ message: ReplicationMessage) {
+        switch message {
+        case .reconcile(_, let last, let lastEpoch, _), .reconcileReply(_, let last, let lastEpoch):
+            if last > .zero, lastEpoch == .zero { statistics.reconcilesWithUnknownEpoch += 1 }
+        default:
+            break
+        }
+    }
+
     /// Notes a `reconcileReply` whose log end is beyond what the replica has made durable.
     mutating func noteReconcileReply(_ message: ReplicationMessage, shard: ShardID, from node: Int) {
         guard case .reconcileReply(_, let last, _) = message, let disk = nodes[node].disks[shard], last > disk.durableThrough else { return }

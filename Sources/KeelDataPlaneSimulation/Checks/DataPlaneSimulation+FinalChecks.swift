@@ -38,7 +38,7 @@ extension DataPlaneSimulation {
             }
             let states = nodes.map { node in
                 guard let replica = node.replicas[shard.id] else { return "\(node.id) \(node.up ? "-" : "down")" }
-                let serving = replica.servingError(now: node.now(now)).map { "\($0.code)" } ?? "serving"
+                let serving = replica.servingError(now: node.now(now)).map { "\($0.code) (\($0.message))" } ?? "serving"
                 return "\(node.id) \(replica.role.rawValue)@\(replica.descriptor.epoch) \(serving) durable \(replica.durable) committed \(replica.committed)"
             }
             violations.append(Violation(

@@ -9,7 +9,8 @@ import KeelTypes
 ///   help. Retries happen only after errors that say the write was *not* applied, and at
 ///   most `maxAttempts` times.
 /// * A write that fails with `maybe_applied`, or whose attempt times out, ends with an
-///   unknown outcome: it may take effect at any later time, and it is never retried.
+///   unknown outcome: it may take effect at any later time, and it is never retried. A
+///   timeout also makes the client ask the meta group for the map before its next attempt.
 struct SimClient: Sendable {
     let index: Int
     let settings: ClientSettings
@@ -63,6 +64,8 @@ struct SimClient: Sendable {
             attempt(&effects)
         case .attemptTimeout(let requestID):
             guard let flight = current, flight.requestID == requestID else { return }
+            // Whoever we asked may be gone: ask the meta group before the next attempt.
+            viewStale = true
             if flight.awaitingMap {
                 retryOrGiveUp(history: &history, &effects)
             } else {

@@ -122,7 +122,8 @@ public struct DataPlaneSimulation: Sendable {
             clients[index].start(&effects)
             carryOut(effects, from: .client(index))
         }
-        scheduleNemesis()
+        if options.nemesis.isEnabled { scheduleNemesis() }
+        for fault in options.nemesis.script { queue.schedule(.scripted(fault.action), at: now.advanced(by: fault.at)) }
         queue.schedule(.endFaultPhase, at: now.advanced(by: options.faultPhase))
         queue.schedule(.finish, at: now.advanced(by: options.faultPhase + options.settlePhase))
     }
@@ -150,6 +151,8 @@ public struct DataPlaneSimulation: Sendable {
             scheduleNemesis()
         case .fault(let fault):
             origin = apply(fault, &effects)
+        case .scripted(let action):
+            if let fault = resolve(action) { origin = apply(fault, &effects) }
         case .endFaultPhase:
             endFaultPhase(&effects)
         case .finish:
@@ -180,6 +183,7 @@ public struct DataPlaneSimulation: Sendable {
             if case .replication(let shard, let message) = envelope.payload, case .node(let sender) = envelope.from {
                 acknowledgements.sent(message, shard: shard, by: topology.nodeIDs[sender])
                 noteReconcileReply(message, shard: shard, from: sender)
+                noteUnknownEpoch(message)
             }
             let delays = network.deliveryDelays(for: envelope)
             if delays.isEmpty { statistics.messagesDropped += 1 }

@@ -133,6 +133,10 @@ public struct DiskFaults: Sendable {
 
 /// What the nemesis does during the fault phase.
 public struct NemesisOptions: Sendable {
+    /// Whether random faults strike at all (scenario tests turn them off and use `script`).
+    public var isEnabled = true
+    /// Faults at fixed times, in addition to (or instead of) the random ones.
+    public var script: [ScriptedFault] = []
     /// Time between two fault actions.
     public var intervalMicroseconds: ClosedRange<UInt64> = 150_000...500_000
     /// How long a crashed node stays down.

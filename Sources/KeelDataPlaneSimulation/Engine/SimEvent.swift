@@ -8,6 +8,8 @@ enum SimEvent: Sendable {
     /// The nemesis picks its next fault.
     case nemesis
     case fault(Fault)
+    /// A scripted fault, resolved to its target when it fires.
+    case scripted(ScriptedFault.Action)
     /// Clients stop, every fault heals, crashed nodes restart.
     case endFaultPhase
     /// The final checks run.
@@ -16,7 +18,8 @@ enum SimEvent: Sendable {
 
 /// One fault the nemesis applies (or undoes).
 enum Fault: Sendable {
-    case crash(node: Int, duringReconciliation: Bool)
+    /// `downtime` nil: the nemesis draws one.
+    case crash(node: Int, duringReconciliation: Bool, downtime: Duration?)
     case restart(node: Int)
     case partition(PartitionKind, links: Set<SimNetwork.Link>, lasting: Duration)
     case heal(partition: Int)

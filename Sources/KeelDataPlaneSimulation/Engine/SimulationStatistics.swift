@@ -18,6 +18,9 @@ public struct SimulationStatistics: Sendable, Hashable {
     public var unknownOutcome = 0
     /// Messages sent, by kind (`prepare`, `prepare_gap`, `heartbeat`, …).
     public var messagesByKind: [String: Int] = [:]
+    /// `reconcile` or `reconcileReply` messages that named a log end (> 0) with an unknown
+    /// epoch (e0): the replica no longer had that record in its log.
+    public var reconcilesWithUnknownEpoch = 0
     /// Keys on which a write's condition failure was answered from uncommitted state.
     public var keysAnsweredFromUncommittedState: Set<String> = []
     /// Keys the linearizability checker could not decide within its budget.

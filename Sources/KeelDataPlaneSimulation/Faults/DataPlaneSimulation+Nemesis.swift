@@ -38,14 +38,14 @@ extension DataPlaneSimulation {
         // Primaries are the interesting victims: prefer them half of the time.
         let primaries = meta.map.shardsInKeyOrder.compactMap { $0.primary }.compactMap { topology.index(of: $0) }.filter { nodes[$0].up }
         let candidates = nemesisRandom.chance(0.5) && !primaries.isEmpty ? primaries : nodes.indices.filter { nodes[$0].up }
-        return nemesisRandom.pick(candidates).map { .crash(node: $0, duringReconciliation: false) }
+        return nemesisRandom.pick(candidates).map { .crash(node: $0, duringReconciliation: false, downtime: nil) }
     }
 
     private mutating func choosePartition() -> Fault? {
         guard let kind = nemesisRandom.pick(PartitionKind.allCases) else { return nil }
-        let shard = nemesisRandom.pick(meta.map.shardsInKeyOrder)
-        let primary = shard?.primary.flatMap { topology.index(of: $0) } ?? Int(nemesisRandom.below(UInt64(nodes.count)))
-        let victim = nemesisRandom.chance(0.7) ? primary : Int(nemesisRandom.below(UInt64(nodes.count)))
+        let primary = nemesisRandom.pick(meta.map.shardsInKeyOrder)?.primary.flatMap { topology.index(of: $0) }
+        let targetsPrimary = kind == .primaryFromMeta || kind == .primaryFromMetaAndBackups || nemesisRandom.chance(0.7)
+        guard let victim = targetsPrimary ? primary : Int(nemesisRandom.below(UInt64(nodes.count))) else { return nil }
         let node = Endpoint.node(victim)
         var links = Set<SimNetwork.Link>()
         func cut(_ a: Endpoint, _ b: Endpoint) {
@@ -89,19 +89,40 @@ extension DataPlaneSimulation {
         .microseconds(Int64(nemesisRandom.uint64(in: microseconds)))
     }
 
+    /// The fault a scripted action means now, if its target exists.
+    mutating func resolve(_ action: ScriptedFault.Action) -> Fault? {
+        let shard = meta.map.shardsInKeyOrder.first
+        let primary = shard?.primary.flatMap { topology.index(of: $0) }
+        let backup = shard?.backups.first.flatMap { topology.index(of: $0) }
+        switch action {
+        case .crashPrimary(let downtime): return primary.map { .crash(node: $0, duringReconciliation: false, downtime: downtime) }
+        case .crashBackup(let downtime): return backup.map { .crash(node: $0, duringReconciliation: false, downtime: downtime) }
+        case .partitionPrimaryFromMeta(let lasting):
+            guard let primary else { return nil }
+            let links: Set<SimNetwork.Link> = [
+                SimNetwork.Link(from: .node(primary), to: .meta), SimNetwork.Link(from: .meta, to: .node(primary)),
+            ]
+            return .partition(.primaryFromMeta, links: links, lasting: lasting)
+        case .slowDiskOnBackup(let lasting):
+            return backup.map { .slowDisk(node: $0, lasting: lasting) }
+        }
+    }
+
     // MARK: Applying faults
 
     /// Applies a fault; returns the endpoint whose effects follow (a restarted node's timers).
     mutating func apply(_ fault: Fault, _ effects: inout Effects) -> Endpoint {
         switch fault {
-        case .crash(let index, let duringReconciliation):
+        case .crash(let index, let duringReconciliation, let downtime):
             guard nodes[index].up, inFaultPhase else { return .meta }
             let reconciling = isReconciling(nodes[index].id)
             if reconciling { statistics.crashesDuringReconciliation += 1 }
             count(duringReconciliation ? "crash_after_failover" : "crash")
+            count(crashedRole(nodes[index].id))
             trace.record(now, "fault: crash \(nodes[index].id)\(reconciling ? " during reconciliation" : "")")
             nodes[index].crash()
-            queue.schedule(.fault(.restart(node: index)), at: now.advanced(by: randomDuration(options.nemesis.downtimeMicroseconds)))
+            let down = downtime ?? randomDuration(options.nemesis.downtimeMicroseconds)
+            queue.schedule(.fault(.restart(node: index)), at: now.advanced(by: down))
         case .restart(let index):
             guard !nodes[index].up else { return .meta }
             count("restart")
@@ -135,6 +156,15 @@ extension DataPlaneSimulation {
         return .meta
     }
 
+    /// What the map says the crashed node was: `crash_of_primary`, `crash_of_backup`, …
+    func crashedRole(_ node: DataNodeID) -> String {
+        let shards = meta.map.shardsInKeyOrder
+        if shards.contains(where: { $0.primary == node }) { return "crash_of_primary" }
+        if shards.contains(where: { $0.backups.contains(node) }) { return "crash_of_backup" }
+        if shards.contains(where: { $0.learners.contains(node) }) { return "crash_of_learner" }
+        return "crash_of_spare"
+    }
+
     /// Whether `node` is in the configuration of a shard whose primary has not served yet
     /// at the shard's current epoch: a new primary still reconciling.
     func isReconciling(_ node: DataNodeID) -> Bool {
@@ -153,7 +183,7 @@ extension DataPlaneSimulation {
         else { return }
         guard downNodes.count < maxNodesDown else { return }
         let delay = randomDuration(options.nemesis.reconciliationCrashDelayMicroseconds)
-        queue.schedule(.fault(.crash(node: victim, duringReconciliation: true)), at: now.advanced(by: delay))
+        queue.schedule(.fault(.crash(node: victim, duringReconciliation: true, downtime: nil)), at: now.advanced(by: delay))
     }
 
     /// Clients stop issuing operations, every partition heals, disks recover and crashed

@@ -8,7 +8,7 @@ import KeelSimulation
 /// instant broken the way they actually happened. The checker is given the sequence.
 /// Operations that timed out or failed with "maybe applied" stay in the history with an
 /// unknown outcome; operations known not to have taken effect are discarded.
-public struct OperationHistory: Sendable {
+public struct OperationHistory: Sendable, Equatable {
     public typealias Model = KeelKeyValueModel
 
     public enum Outcome: Sendable, Hashable {
@@ -20,7 +20,7 @@ public struct OperationHistory: Sendable {
         case discarded
     }
 
-    public struct Record: Sendable {
+    public struct Record: Sendable, Equatable {
         public var id: Int
         public var client: Int
         public var key: String
