@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "KeelRaft", targets: ["KeelRaft"]),
         .library(name: "KeelStorage", targets: ["KeelStorage"]),
+        .executable(name: "keel-storage-torture", targets: ["KeelStorageTorture"]),
         .library(name: "KeelClient", targets: ["KeelClient"]),
         .library(name: "KeelWire", targets: ["KeelWire"]),
         .library(name: "KeelTransport", targets: ["KeelTransport"]),
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/onevcat/Rainbow.git", from: "4.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libsqlite3-dev, liblz4-dev).
@@ -54,6 +56,8 @@ let package = Package(
 
         // Storage: durable log, shard store on SQLite, LZ4 value codec.
         .target(name: "KeelStorage", dependencies: ["CSQLite", "CLZ4", "KeelTypes"], swiftSettings: strict),
+        // Child process of KeelStorage's crash tests: writes until SIGKILLed, acknowledging each durable write.
+        .executableTarget(name: "KeelStorageTorture", dependencies: ["KeelStorage", "KeelTypes"], swiftSettings: strict),
 
         // Peer protocol: versioned binary encoding (KeelWire) and the SwiftNIO transport that carries it.
         .target(name: "KeelWire", dependencies: ["KeelTypes"], swiftSettings: strict),
@@ -85,6 +89,20 @@ let package = Package(
             dependencies: [
                 "KeelCluster", "KeelMetaClient", "KeelRaft", "KeelRaftStorage", "KeelRaftWire", "KeelTransport",
                 "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
+
+        // Data-plane messages: router → data node requests, replication traffic.
+        .target(name: "KeelDataProtocol", dependencies: ["KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
+
+        // keel data: shard replicas on SQLite with PacificA replication.
+        .target(
+            name: "KeelData",
+            dependencies: [
+                "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelReplication", "KeelStorage", "KeelTransport",
+                "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
 
@@ -104,7 +122,7 @@ let package = Package(
         .target(
             name: "KeelRouter",
             dependencies: [
-                "KeelTypes",
+                "KeelTypes", "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelTransport", "KeelWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,8 +143,12 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta",
+                "KeelTypes", "KeelLocalCluster", "KeelCluster", "KeelMeta", "KeelData", "KeelRouter", "KeelMetaClient",
+                "KeelTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -146,8 +168,16 @@ let package = Package(
         .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft"], swiftSettings: strict),
         .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster"], swiftSettings: strict),
-        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage"], swiftSettings: strict),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelStorageTorture"], swiftSettings: strict),
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
+        // Real processes on loopback; they need the keel binary, which swift build --build-tests builds.
+        .testTarget(
+            name: "KeelProcessTests",
+            dependencies: [
+                "KeelClient", "KeelCluster", "KeelLocalCluster", "KeelMetaClient", "KeelTransport", "KeelTypes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
         .testTarget(
@@ -155,6 +185,7 @@ let package = Package(
             dependencies: ["KeelDataPlaneSimulation", "KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
             swiftSettings: strict),
         .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
+        .testTarget(name: "KeelDataProtocolTests", dependencies: ["KeelDataProtocol", "KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelWireTests", dependencies: ["KeelWire", "KeelTypes"], swiftSettings: strict),
         .testTarget(

@@ -46,11 +46,15 @@ public struct MetaSupervisor: Sendable {
         reports[heartbeat.node] = Dictionary(heartbeat.replicas.map { ($0.shard, $0) }, uniquingKeysWith: { $1 })
         var leases: [LeaseGrant] = []
         for report in heartbeat.replicas where report.role == .primary {
-            guard let shard = map.shards[report.shard], shard.primary == heartbeat.node, shard.epoch == report.epoch,
+            // The node is the shard's primary in the newest map (it may not have seen the
+            // newest epoch yet: the grant names the epoch it reports, which is the one it
+            // can use). Primaries change only by failover or transfer, and both revoke the
+            // old primary's lease first and wait for it to expire.
+            guard let shard = map.shards[report.shard], shard.primary == heartbeat.node, report.epoch <= shard.epoch,
                 revoked[shard.id] != shard.epoch
             else { continue }
             lastGrant[shard.id] = (shard.epoch, now)
-            leases.append(LeaseGrant(shard: shard.id, epoch: shard.epoch, durationMs: map.settings.leaseMs))
+            leases.append(LeaseGrant(shard: shard.id, epoch: report.epoch, durationMs: map.settings.leaseMs))
         }
         return HeartbeatReply(mapVersion: map.version, leases: leases, registered: true)
     }
@@ -73,13 +77,13 @@ public struct MetaSupervisor: Sendable {
         guard map.isBootstrapped else { return [] }
         forgetApplied(map)
         var commands = healthCommands(now: now, map: map)
+        var placement = Placement(map: map)
         for shard in map.shardsInKeyOrder {
             if let pending = pendingShards[shard.id], pending.epoch == shard.epoch, now.duration(since: pending.at) < proposalTimeout {
                 continue
             }
-            if let command = decide(shard, now: now, map: map) {
+            if let command = decide(shard, now: now, map: map, placement: &placement) {
                 pendingShards[shard.id] = (shard.epoch, now)
-                if case .failover = command { revoked[shard.id] = shard.epoch }
                 commands.append(command)
             }
         }
@@ -130,11 +134,13 @@ public struct MetaSupervisor: Sendable {
 
     /// The one change a shard needs most, if any, in priority order: a primary, then the
     /// removal of dead replicas, then replacements, then drains.
-    private mutating func decide(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap) -> MetaCommand? {
+    private mutating func decide(
+        _ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement
+    ) -> MetaCommand? {
         let settings = map.settings
         let liveNodes = Set(shard.allReplicas.filter { isAlive($0, now: now, window: settings.suspectAfter) })
         let alive = { (node: DataNodeID) in liveNodes.contains(node) }
-        guard let primary = shard.primary else { return placement(shard, map: map) }
+        guard let primary = shard.primary else { return place(shard, now: now, map: map, placement: &placement) }
         if !alive(primary) {
             return failover(shard, now: now, settings: settings, alive: alive)
         }
@@ -142,16 +148,23 @@ public struct MetaSupervisor: Sendable {
         if let node = dead.first {
             return .removeReplica(shard: shard.id, expectedEpoch: shard.epoch, node: node)
         }
-        return replacement(shard, now: now, map: map) ?? drain(shard, map: map)
+        return replacement(shard, now: now, map: map, placement: &placement) ?? drain(shard, now: now, map: map, placement: &placement)
     }
 
-    private func placement(_ shard: ShardDescriptor, map: ClusterMap) -> MetaCommand? {
-        let nodes = Placement(map: map).choose(map.settings.replicas, excluding: [])
-        guard let primary = nodes.first else { return nil }
-        return .placeShard(shard: shard.id, expectedEpoch: shard.epoch, primary: primary, backups: Array(nodes.dropFirst()))
+    private func place(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
+        let nodes = placement.choose(map.settings.replicas, excluding: [])
+        guard let primary = placement.leastLeading(nodes) else { return nil }
+        // A new cluster's data nodes register one by one: give them a moment to all arrive
+        // rather than place every shard on the first one.
+        if nodes.count < map.settings.replicas, now.duration(since: leaderSince) < map.settings.replaceDownReplicaAfter {
+            return nil
+        }
+        let backups = nodes.filter { $0 != primary }
+        placement.record(primary: primary, others: backups)
+        return .placeShard(shard: shard.id, expectedEpoch: shard.epoch, primary: primary, backups: backups)
     }
 
-    private func failover(
+    private mutating func failover(
         _ shard: ShardDescriptor, now: MonotonicTime, settings: ClusterSettings, alive: (DataNodeID) -> Bool
     ) -> MetaCommand? {
         guard now >= leaseSurelyExpired(shard, settings: settings) else { return nil }
@@ -161,10 +174,13 @@ public struct MetaSupervisor: Sendable {
             (node: node, prepared: report(of: node, about: shard.id).map { $0.epoch == shard.epoch ? $0.prepared : 0 } ?? 0)
         }
         guard let best = candidates.max(by: { ($0.prepared, $1.node) < ($1.prepared, $0.node) }) else { return nil }
+        revoked[shard.id] = shard.epoch
         return .failover(shard: shard.id, expectedEpoch: shard.epoch, newPrimary: best.node)
     }
 
-    private mutating func replacement(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap) -> MetaCommand? {
+    private mutating func replacement(
+        _ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement
+    ) -> MetaCommand? {
         let target = map.settings.replicas
         guard shard.allReplicas.count < target else {
             underReplicatedSince[shard.id] = nil
@@ -175,24 +191,29 @@ public struct MetaSupervisor: Sendable {
         // A node that still reports a copy of the shard (it was away briefly) catches up from
         // the log tail; anyone else waits for the down time to pass, then copies everything.
         let returning = Set(reports.compactMap { node, shards in shards[shard.id] != nil ? node : nil })
-        let chosen = Placement(map: map).choose(1, excluding: shard.allReplicas, preferring: returning)
+        let chosen = placement.choose(1, excluding: shard.allReplicas, preferring: returning)
         guard let node = chosen.first else { return nil }
         guard returning.contains(node) || now.duration(since: since) >= map.settings.replaceDownReplicaAfter else { return nil }
+        placement.record(primary: nil, others: [node])
         return .addLearner(shard: shard.id, expectedEpoch: shard.epoch, node: node)
     }
 
-    private func drain(_ shard: ShardDescriptor, map: ClusterMap) -> MetaCommand? {
+    private mutating func drain(_ shard: ShardDescriptor, now: MonotonicTime, map: ClusterMap, placement: inout Placement) -> MetaCommand? {
         let draining = shard.allReplicas.filter { map.nodes[$0]?.state == .draining }
         guard let leaving = draining.first else { return nil }
         if shard.configuration.count > map.settings.replicas || shard.learners.contains(leaving) {
-            // The replacement is in: the draining replica can go (a primary hands over first).
+            // The replacement is in: the draining replica can go (a primary hands over first,
+            // once its lease is revoked and has surely expired, like a failover).
             if leaving == shard.primary, let heir = shard.backups.first(where: { !draining.contains($0) }) {
+                revoked[shard.id] = shard.epoch
+                guard now >= leaseSurelyExpired(shard, settings: map.settings) else { return nil }
                 return .transferPrimary(shard: shard.id, expectedEpoch: shard.epoch, to: heir)
             }
             return leaving == shard.primary ? nil : .removeReplica(shard: shard.id, expectedEpoch: shard.epoch, node: leaving)
         }
         guard shard.learners.isEmpty else { return nil }  // a replacement is catching up
-        guard let node = Placement(map: map).choose(1, excluding: shard.allReplicas).first else { return nil }
+        guard let node = placement.choose(1, excluding: shard.allReplicas).first else { return nil }
+        placement.record(primary: nil, others: [node])
         return .addLearner(shard: shard.id, expectedEpoch: shard.epoch, node: node)
     }
 }

@@ -4,15 +4,31 @@ import KeelTypes
 /// spread over zones (a zone the shard already uses comes last), least loaded first, ties
 /// broken by id so that every member would choose the same.
 public struct Placement: Sendable {
-    /// Replicas per node, from the map.
-    let load: [DataNodeID: Int]
+    /// Replicas and primaries per node: from the map, plus what this planner has placed.
+    private(set) var load: [DataNodeID: Int] = [:]
+    private(set) var primaries: [DataNodeID: Int] = [:]
     let map: ClusterMap
 
     public init(map: ClusterMap) {
         self.map = map
-        var load: [DataNodeID: Int] = [:]
-        for shard in map.shards.values { for node in shard.allReplicas { load[node, default: 0] += 1 } }
-        self.load = load
+        for shard in map.shards.values {
+            for node in shard.allReplicas { load[node, default: 0] += 1 }
+            if let primary = shard.primary { primaries[primary, default: 0] += 1 }
+        }
+    }
+
+    /// Counts replicas placed by a decision, so the next decision in the same round sees them.
+    public mutating func record(primary: DataNodeID?, others: [DataNodeID]) {
+        if let primary {
+            load[primary, default: 0] += 1
+            primaries[primary, default: 0] += 1
+        }
+        for node in others { load[node, default: 0] += 1 }
+    }
+
+    /// Of `candidates`, the one that leads the fewest shards (ties: the first).
+    public func leastLeading(_ candidates: [DataNodeID]) -> DataNodeID? {
+        candidates.min { (primaries[$0, default: 0], $0) < (primaries[$1, default: 0], $1) }
     }
 
     /// Up to `count` nodes for new replicas of a shard whose replicas are `current`.

@@ -75,6 +75,7 @@ extension MetaMember {
             return [state.propose(command, answering: inbound)]
         case .replicaUnreachable(let shard, let epoch, let node):
             guard requireLeader(), var supervisor = state.supervisor else { return [] }
+            configuration.logger.info("a primary reports a replica unreachable", metadata: ["shard.id": "\(shard)", "node": "\(node)", "shard.epoch": "\(epoch)"])
             let command = supervisor.replicaUnreachable(shard: shard, epoch: epoch, node: node, now: now)
             state.supervisor = supervisor
             return [state.propose(command, answering: inbound)]

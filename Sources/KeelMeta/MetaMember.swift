@@ -27,6 +27,8 @@ public final class MetaMember: Sendable {
         var transportConfiguration = TransportConfiguration(
             nodeID: "meta-\(configuration.id)", clusterID: configuration.clusterID, logger: configuration.logger)
         transportConfiguration.connectTimeout = .seconds(1)
+        // Peers restart in seconds; a long backoff would keep a new primary from its backups.
+        transportConfiguration.reconnectBackoff = ReconnectBackoff(initialDelay: .milliseconds(20), maxDelay: .seconds(1))
         transport = PeerTransport(configuration: transportConfiguration)
         (events, eventSink) = AsyncStream.makeStream(of: MetaEvent.self, bufferingPolicy: .bufferingOldest(65_536))
         started = clock.now

@@ -5,6 +5,7 @@
 /// node when that entry commits. `context` is opaque to Raft (for example the new
 /// member's address) and is handed back to the shell with the committed entry.
 public struct ConfigChange: Hashable, Sendable {
+    /// What happens to `node`.
     public enum Operation: UInt8, Hashable, Sendable {
         /// Add a new voter (or turn a learner into a voter).
         case addVoter = 1

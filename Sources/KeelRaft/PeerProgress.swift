@@ -1,6 +1,7 @@
 /// A leader's view of one member's replication, for shells (e.g. to promote a learner
 /// only once it has caught up) and for checkers.
 public struct PeerProgress: Hashable, Sendable {
+    /// Replication mode: probing for the match point, pipelining, or streaming a snapshot.
     public enum State: String, Hashable, Sendable { case probe, replicate, snapshot }
 
     public var id: RaftNodeID

@@ -1,6 +1,7 @@
 /// A refusal by the Raft core: invalid configuration, invalid bootstrap state, or a
 /// shell command that cannot be carried out. `code` is stable and searchable.
 public struct RaftError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Stable, searchable error codes (snake_case raw values).
     public enum Code: String, Hashable, Sendable {
         case invalidConfig = "invalid_config"
         case invalidBootstrap = "invalid_bootstrap"

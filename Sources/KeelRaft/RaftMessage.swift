@@ -63,6 +63,7 @@ public struct VoteRequest: Hashable, Sendable {
     }
 }
 
+/// Answer to a `VoteRequest`; a grant carries the requested term.
 public struct VoteResponse: Hashable, Sendable {
     public var isPreVote: Bool
     public var granted: Bool
@@ -138,6 +139,7 @@ public struct Heartbeat: Hashable, Sendable {
     }
 }
 
+/// Answer to a `Heartbeat`, echoing its read round and send tick.
 public struct HeartbeatResponse: Hashable, Sendable {
     public var readRound: UInt64
     public var sentAtTick: UInt64
@@ -184,6 +186,7 @@ public struct SnapshotChunkResponse: Hashable, Sendable {
     }
 }
 
+/// Follower to leader: confirm a read on the follower's behalf.
 public struct ReadIndexRequest: Hashable, Sendable {
     public var id: ReadRequestID
     public var mode: ReadMode
@@ -194,6 +197,7 @@ public struct ReadIndexRequest: Hashable, Sendable {
     }
 }
 
+/// Leader to follower: the answer to a forwarded read.
 public struct ReadIndexResponse: Hashable, Sendable {
     public var id: ReadRequestID
     /// The read index, or nil when the leader refused the read (`rejection` says why).

@@ -82,6 +82,7 @@ public enum ReadRejection: String, Hashable, Sendable {
     case notMember = "not_member"
 }
 
+/// A read that will not be confirmed, and why.
 public struct RejectedRead: Hashable, Sendable {
     public var id: ReadRequestID
     public var reason: ReadRejection
@@ -92,6 +93,7 @@ public struct RejectedRead: Hashable, Sendable {
     }
 }
 
+/// A proposal the leader appended to its log.
 public struct AcceptedProposal: Hashable, Sendable {
     public var id: ProposalID
     /// The proposal is committed when an entry with this index and term is committed.
@@ -131,6 +133,7 @@ public enum ProposalRejection: Hashable, Sendable {
     }
 }
 
+/// A proposal that was not appended, and why.
 public struct RejectedProposal: Hashable, Sendable {
     public var id: ProposalID
     public var reason: ProposalRejection

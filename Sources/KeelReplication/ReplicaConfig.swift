@@ -12,7 +12,7 @@ public struct ReplicaConfig: Sendable {
     /// Records sent in one prepare message.
     public var maxRecordsPerMessage = 64
     /// A backup that has not acknowledged for this long is reported to the meta group.
-    public var backupTimeout: Duration = .seconds(2)
+    public var backupTimeout: Duration = .seconds(3)
     /// A primary stops serving this long before its lease ends.
     public var leaseSafetyMargin: Duration = .milliseconds(300)
     /// An idle primary sends its commit point this often.

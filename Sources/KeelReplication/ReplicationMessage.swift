@@ -28,3 +28,19 @@ public enum ReplicationMessage: Hashable, Sendable, Codable {
         }
     }
 }
+
+extension ReplicationMessage {
+    /// A short description for logs (no record contents).
+    public var summary: String {
+        switch self {
+        case .prepare(let epoch, let records, let commit):
+            "prepare \(epoch) \(records.first?.lsn.rawValue ?? 0)…\(records.last?.lsn.rawValue ?? 0) commit \(commit.rawValue)"
+        case .prepareAck(let epoch, let durable): "ack \(epoch) \(durable.rawValue)"
+        case .prepareGap(let epoch, let expected): "gap \(epoch) \(expected.rawValue)"
+        case .commit(let epoch, let commit): "commit \(epoch) \(commit.rawValue)"
+        case .reconcile(let epoch, let last, let lastEpoch, let commit): "reconcile \(epoch) last \(last.rawValue)@\(lastEpoch) commit \(commit.rawValue)"
+        case .reconcileReply(let epoch, let last, let lastEpoch): "reconciled \(epoch) last \(last.rawValue)@\(lastEpoch)"
+        case .staleEpoch(let view): "stale epoch, view \(view.epoch)"
+        }
+    }
+}

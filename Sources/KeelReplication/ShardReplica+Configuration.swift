@@ -6,7 +6,6 @@ extension ShardReplica {
         var output = ReplicaOutput()
         guard new.id == descriptor.id, new.epoch > descriptor.epoch else { return output }
         let wasPrimary = role == .primary
-        let wasMember = role != .inactive
         descriptor = new
         switch role {
         case .primary:
@@ -14,9 +13,9 @@ extension ShardReplica {
         case .backup:
             stepDown(&output)
         case .learner:
+            // A stale tail is replaced record by record by the primary's reconciliation and
+            // prepares; cutting it here could drop records this replica acknowledged.
             stepDown(&output)
-            // A replica (re)joining as a learner first drops what it cannot know is committed.
-            if !wasMember || lastLSN > committed { truncate(after: committed, &output) }
         case .inactive:
             stepDown(&output)
         }
@@ -48,7 +47,8 @@ extension ShardReplica {
             output.send(reconcileMessage(last: lastLSN), to: peer)
         }
         requestedRemoval = []
-        reportedCaughtUp = []
+        // Learners still waiting for their promotion keep counting (see advanceCommit).
+        reportedCaughtUp = reportedCaughtUp.filter { descriptor.learners.contains($0) }
         checkReconciled(&output)
         advanceCommit(&output)
     }
@@ -66,6 +66,10 @@ extension ShardReplica {
         for open in openOutcomes {
             output.answers.append((open.requestID, .failure(KeelError(.notPrimary, "the primary changed", shard: descriptor))))
         }
+        for deferred in deferredOnOpenBatch {
+            output.answers.append((deferred.requestID, .failure(KeelError(.notPrimary, "the primary changed", shard: descriptor))))
+        }
+        deferredOnOpenBatch = []
         requestsByLSN = [:]
         openOutcomes = []
         openBatch = []
@@ -100,11 +104,14 @@ extension ShardReplica {
         reconciled = true
     }
 
-    /// Drops log records after `lsn` (never below the applied point).
+    /// Drops log records after `lsn`, never below the commit point this replica knows
+    /// (committed records are identical everywhere and may be the only durable copy).
     mutating func truncate(after lsn: LSN, _ output: inout ReplicaOutput) {
-        let keep = max(lsn, applied)
+        let keep = max(lsn, committed, applied)
         guard keep < lastLSN else { return }
-        log.removeLast(Int(lastLSN.rawValue - keep.rawValue))
+        let dropped = log.suffix(Int(lastLSN.rawValue - keep.rawValue))
+        pendingBytes = max(0, pendingBytes - dropped.reduce(0) { $0 + ($1.lsn > committed ? $1.sizeBytes : 0) })
+        log.removeLast(dropped.count)
         durable = min(durable, keep)
         committed = min(committed, keep)
         output.truncateAfter = keep

@@ -26,7 +26,7 @@ extension ShardReplica {
             commit(through: min(commitPoint, durable), &output)
         case .reconcile(_, let last, let lastEpoch, let commitPoint):
             guard sender == descriptor.primary, role == .backup || role == .learner else { return output }
-            answerReconcile(last: last, lastEpoch: lastEpoch, from: sender, &output)
+            answerReconcile(last: last, lastEpoch: lastEpoch, commitPoint: commitPoint, from: sender, &output)
             commit(through: min(commitPoint, durable), &output)
         case .reconcileReply(_, let last, let lastEpoch):
             guard role == .primary, var peer = peers[sender] else { return output }
@@ -49,8 +49,11 @@ extension ShardReplica {
             reportIfCaughtUp(sender, &output)
         case .prepareGap(_, let expected):
             guard role == .primary, var peer = peers[sender] else { return output }
+            // The replica says where its log ends: resend from there (never from an
+            // acknowledgement it no longer stands behind).
             peer.lastHeard = now
-            peer.sent = max(peer.acked, expected.previous)
+            peer.sent = expected.previous
+            peer.acked = min(peer.acked, expected.previous)
             peers[sender] = peer
             replicate(to: sender, &output)
         case .staleEpoch:
@@ -78,21 +81,37 @@ extension ShardReplica {
     }
 
     /// Backup side of reconciliation: match the new primary's log, which ends at `last`.
-    private mutating func answerReconcile(last: LSN, lastEpoch: Epoch, from primary: DataNodeID, _ output: inout ReplicaOutput) {
-        if last <= logBase || (last <= lastLSN && record(at: last)?.epoch == lastEpoch) {
-            truncate(after: last, &output)
-        } else if last <= lastLSN {
-            // A different record at `last`: everything after the committed point is suspect.
-            truncate(after: committed, &output)
+    ///
+    /// Three rules keep it from losing anything:
+    /// * records at or below a known commit point (the backup's own, or the one the primary
+    ///   sends) are identical everywhere and are never cut;
+    /// * records the current epoch's primary wrote are authoritative: a reconcile that would
+    ///   cut them is a delayed or duplicated one, and changes nothing;
+    /// * the answer names the durable end of the log, never records still being written,
+    ///   because the primary counts the answer as an acknowledgement.
+    private mutating func answerReconcile(
+        last: LSN, lastEpoch: Epoch, commitPoint: LSN, from primary: DataNodeID, _ output: inout ReplicaOutput
+    ) {
+        let stale = log.contains { $0.lsn > last && $0.epoch == descriptor.epoch }
+        if !stale {
+            let knownCommitted = max(committed, min(commitPoint, lastLSN))
+            if last <= max(logBase, knownCommitted) || (last <= lastLSN && record(at: last)?.epoch == lastEpoch) {
+                truncate(after: max(last, knownCommitted), &output)
+            } else if last <= lastLSN {
+                // A different record at `last`: everything after the committed point is suspect.
+                truncate(after: knownCommitted, &output)
+            }
         }
-        let mine = lastLSN
+        let mine = min(lastLSN, durable)
         output.send(.reconcileReply(epoch: descriptor.epoch, last: mine, lastEpoch: record(at: mine)?.epoch ?? .zero), to: primary)
     }
 
     /// Primary side: a peer's log ends at `last`; if it matches ours there, stream the rest.
     private mutating func reconcileReplied(_ peer: DataNodeID, last: LSN, lastEpoch: Epoch, _ output: inout ReplicaOutput) {
         guard var state = peers[peer], !state.reconciled else { return }
-        let matches = last <= logBase || (last <= lastLSN && record(at: last)?.epoch == lastEpoch) || last == .zero
+        // `lastEpoch` zero: the record is below the replica's log, so applied there, so
+        // committed, so identical to ours.
+        let matches = last == .zero || last <= logBase || (last <= lastLSN && (lastEpoch == .zero || record(at: last)?.epoch == lastEpoch))
         guard matches else {
             // Walk back one record at a time (bounded by the uncommitted window).
             let probe = min(last, lastLSN).previous
@@ -106,10 +125,11 @@ extension ShardReplica {
         replicate(to: peer, &output)
         checkReconciled(&output)
         advanceCommit(&output)
+        reportIfCaughtUp(peer, &output)
     }
 
     /// Asks the meta group to promote a learner once it holds everything committed.
-    private mutating func reportIfCaughtUp(_ peer: DataNodeID, _ output: inout ReplicaOutput) {
+    mutating func reportIfCaughtUp(_ peer: DataNodeID, _ output: inout ReplicaOutput) {
         guard descriptor.learners.contains(peer), !reportedCaughtUp.contains(peer), let state = peers[peer],
             state.acked >= committed, lastLSN.rawValue - state.acked.rawValue <= 16
         else { return }

@@ -13,7 +13,17 @@ extension ShardReplica {
             }
             switch decide(write) {
             case .failure(let error):
-                output.answers.append((write.requestID, .failure(error)))
+                // A refusal that depends on a write not yet committed is answered when that
+                // write commits: if it never does (a failover), the refusal was not true.
+                if let pending = window[write.mutation.key], pending.lsn > committed {
+                    if pending.lsn > lastLSN {
+                        deferredOnOpenBatch.append((write.requestID, .failure(error)))
+                    } else {
+                        requestsByLSN[pending.lsn, default: []].append((write.requestID, .failure(error)))
+                    }
+                } else {
+                    output.answers.append((write.requestID, .failure(error)))
+                }
             case .success(let (replicated, outcome)):
                 openBatch.append(replicated)
                 openBatchBytes += replicated.sizeBytes
@@ -46,9 +56,9 @@ extension ShardReplica {
         return nil
     }
 
-    var uncommittedBytes: Int {
-        log.reduce(0) { $0 + ($1.lsn > committed ? $1.sizeBytes : 0) }
-    }
+    /// Bytes of log records not yet committed (kept up to date by `seal` and `commit`,
+    /// so the check on every write costs nothing).
+    var uncommittedBytes: Int { pendingBytes }
 
     /// Checks the write's condition against the latest prepared state and assigns its version.
     private mutating func decide(_ write: ClientWrite) -> Result<(ReplicatedWrite, WriteOutcome), KeelError> {
@@ -80,8 +90,10 @@ extension ShardReplica {
         guard !openBatch.isEmpty else { return }
         let record = ReplicationRecord(lsn: lastLSN.next, epoch: descriptor.epoch, writes: openBatch)
         log.append(record)
+        pendingBytes += record.sizeBytes
         output.append.append(record)
-        requestsByLSN[record.lsn] = openOutcomes
+        requestsByLSN[record.lsn, default: []] += openOutcomes.map { ($0.requestID, .success($0.outcome)) } + deferredOnOpenBatch
+        deferredOnOpenBatch = []
         openBatch = []
         openBatchBytes = 0
         openOutcomes = []
@@ -115,7 +127,11 @@ extension ShardReplica {
         countsBackups = !injectedBugs.contains(.ackBeforeBackupsDurable)
         #endif
         if countsBackups {
-            for backup in descriptor.backups { candidate = min(candidate, peers[backup]?.acked ?? .zero) }
+            // A learner whose promotion was asked for counts too: once promoted it must hold
+            // every record committed in the meantime, or a failover to it would lose them.
+            for backup in descriptor.backups + reportedCaughtUp.sorted() {
+                candidate = min(candidate, peers[backup]?.acked ?? .zero)
+            }
         }
         commit(through: candidate, &output)
     }
@@ -126,9 +142,10 @@ extension ShardReplica {
         guard target > committed else { return }
         for index in (committed.rawValue + 1)...target.rawValue {
             guard let record = record(at: LSN(index)) else { continue }
+            pendingBytes = max(0, pendingBytes - record.sizeBytes)
             output.apply.append(record)
             for request in requestsByLSN.removeValue(forKey: record.lsn) ?? [] {
-                output.answers.append((request.requestID, .success(request.outcome)))
+                output.answers.append((request.requestID, request.result))
             }
         }
         committed = target

@@ -38,10 +38,16 @@ public struct ShardReplica: Sendable {
     var openBatch: [ReplicatedWrite] = []
     var openBatchBytes = 0
     var openOutcomes: [(requestID: UInt64, outcome: WriteOutcome)] = []
-    var requestsByLSN: [LSN: [(requestID: UInt64, outcome: WriteOutcome)]] = [:]
+    /// Answers waiting for a record to commit: the writes in it, and refusals that were
+    /// decided against it (a failed condition is only true once what it saw commits).
+    var requestsByLSN: [LSN: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)]] = [:]
+    /// Refusals decided against writes of the open batch, answered when it commits.
+    var deferredOnOpenBatch: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)] = []
     /// Version of each key written by records not yet applied (nil: deleted), and the LSN.
     var window: [[UInt8]: (version: KeyVersion?, lsn: LSN)] = [:]
     var lastCommitSent = MonotonicTime.zero
+    /// Bytes of records after the commit point (see `uncommittedBytes`).
+    var pendingBytes = 0
     var requestedRemoval: Set<DataNodeID> = []
     var reportedCaughtUp: Set<DataNodeID> = []
 
@@ -67,6 +73,7 @@ public struct ShardReplica: Sendable {
         self.logBase = applied
         self.log = log.filter { $0.lsn > applied }
         self.durable = self.log.last?.lsn ?? applied
+        self.pendingBytes = self.log.reduce(0) { $0 + $1.sizeBytes }
         precondition(self.log.enumerated().allSatisfy { $0.element.lsn.rawValue == applied.rawValue + UInt64($0.offset) + 1 }, "log must be contiguous after the applied point")
     }
 
@@ -119,6 +126,15 @@ public struct ShardReplica: Sendable {
     /// Whether a stale read (any replica, committed data only) may be served here.
     public func staleReadError() -> KeelError? {
         role == .inactive ? KeelError(.notPrimary, "\(node) holds no replica of shard \(descriptor.id)", shard: descriptor) : nil
+    }
+
+    /// A one-line summary of the replica and its peers, for logs.
+    public var debugState: String {
+        let peerText = peers.keys.sorted().map { peer in
+            let state = peers[peer]!
+            return "\(peer){acked \(state.acked.rawValue) sent \(state.sent.rawValue) reconciled \(state.reconciled) snapshot \(state.awaitingSnapshot)}"
+        }
+        return "\(role) \(descriptor.epoch) last \(lastLSN.rawValue) durable \(durable.rawValue) committed \(committed.rawValue) applied \(applied.rawValue) " + peerText.joined(separator: " ")
     }
 
     /// The version a key has once every prepared write is applied: the window, or nil if

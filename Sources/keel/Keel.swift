@@ -11,5 +11,5 @@ struct Keel: AsyncParsableCommand {
             number of data nodes (`keel data`) and stateless routers (`keel router`). \
             `keel dev` starts all of them on this machine.
             """,
-        subcommands: [ServeMeta.self, DevCommand.self])
+        subcommands: [ServeMeta.self, ServeData.self, ServeRouter.self, DevCommand.self])
 }

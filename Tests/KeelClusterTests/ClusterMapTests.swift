@@ -178,3 +178,29 @@ extension ChangeLog.Answer {
         return nil
     }
 }
+
+@Suite struct ClusterViewTests {
+    @Test func aViewFollowsTheChangeFeedAndRoutesKeys() throws {
+        var map = try ClusterMap.fixture(nodes: 2, shards: 4)
+        var view = ClusterView(map)
+        var feed: [VersionedChanges] = []
+        for command: MetaCommand in [
+            .placeShard(shard: ShardID(1), expectedEpoch: Epoch(1), primary: "n1", backups: ["n2"]),
+            .splitShard(shard: ShardID(2), expectedEpoch: Epoch(1), at: [0x50]),
+        ] {
+            feed.append(try map.apply(command).get())
+        }
+        let applied = view.apply(feed)
+        #expect(applied)
+        #expect(view == ClusterView(map))
+        #expect(view.shard(owning: [0x51])?.id == ShardID(5))
+        #expect(view.shard(owning: [0x4F])?.id == ShardID(2))
+        #expect(view.shard(owning: [])?.primary == "n1")
+        // A gap is refused.
+        let later = try map.apply(.setNodeState(id: "n2", state: .draining)).get()
+        var stale = ClusterView()
+        let gapApplied = stale.apply([later])
+        #expect(!gapApplied)
+        #expect(stale.version == 0)
+    }
+}

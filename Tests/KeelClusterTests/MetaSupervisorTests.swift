@@ -27,11 +27,16 @@ import Testing
         let primaryReply = beat(&supervisor, "n1", map, at: ms(100))
         #expect(primaryReply.leases == [LeaseGrant(shard: ShardID(1), epoch: Epoch(2), durationMs: 3000)])
         #expect(beat(&supervisor, "n2", map, at: ms(100)).leases.isEmpty)
-        // A primary reporting an old epoch gets nothing.
-        let stale = supervisor.heartbeat(
+        // The primary that has not seen the newest epoch yet gets a lease it can use (its own epoch).
+        let behind = supervisor.heartbeat(
             NodeHeartbeat(node: "n1", replicas: [ReplicaReport(shard: ShardID(1), epoch: Epoch(1), role: .primary)]), now: ms(200),
             map: map)
-        #expect(stale.leases.isEmpty)
+        #expect(behind.leases == [LeaseGrant(shard: ShardID(1), epoch: Epoch(1), durationMs: 3000)])
+        // A node that claims to be primary but is not in the map gets nothing.
+        let impostor = supervisor.heartbeat(
+            NodeHeartbeat(node: "n2", replicas: [ReplicaReport(shard: ShardID(1), epoch: Epoch(2), role: .primary)]), now: ms(200),
+            map: map)
+        #expect(impostor.leases.isEmpty)
         #expect(!supervisor.heartbeat(NodeHeartbeat(node: "stranger", replicas: []), now: ms(200), map: map).registered)
     }
 
@@ -126,6 +131,25 @@ import Testing
         _ = beat(&supervisor, "n1", map, at: ms(10_300))
         _ = beat(&supervisor, "n3", map, at: ms(10_300))
         #expect(supervisor.tick(now: ms(10_300), map: map).contains(.addLearner(shard: ShardID(1), expectedEpoch: Epoch(3), node: "n3")))
+    }
+
+    @Test func aDrainingPrimaryHandsOverOnlyAfterItsLeaseExpired() throws {
+        var map = try placedMap()
+        var supervisor = MetaSupervisor(leaderSince: ms(0))
+        try map.mustApply(.setNodeState(id: "n1", state: .draining))
+        try map.mustApply(.addLearner(shard: ShardID(1), expectedEpoch: Epoch(2), node: "n3"))
+        try map.mustApply(.promoteLearner(shard: ShardID(1), expectedEpoch: Epoch(3), node: "n3"))
+        #expect(beat(&supervisor, "n1", map, at: ms(5000)).leases.count == 1)
+        #expect(!supervisor.tick(now: ms(5000), map: map).contains { if case .transferPrimary = $0 { true } else { false } })
+        // From the decision on, the draining primary's lease is not renewed…
+        #expect(beat(&supervisor, "n1", map, at: ms(5100)).leases.isEmpty)
+        // …and the hand-over waits until the last grant has surely expired (5 s + 3 s + 0.5 s).
+        for time in stride(from: UInt64(5500), through: 8500, by: 500) {
+            for node in ["n2", "n3"] { _ = beat(&supervisor, DataNodeID(node), map, at: ms(time)) }
+            #expect(beat(&supervisor, "n1", map, at: ms(time)).leases.isEmpty)
+        }
+        #expect(!supervisor.tick(now: ms(8400), map: map).contains { if case .transferPrimary = $0 { true } else { false } })
+        #expect(supervisor.tick(now: ms(8600), map: map).contains { if case .transferPrimary = $0 { true } else { false } })
     }
 
     @Test func drainingMovesAReplicaAwayThroughALearner() throws {

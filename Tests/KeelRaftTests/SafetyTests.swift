@@ -1,4 +1,5 @@
 @_spi(Testing) @testable import KeelRaft
+import Foundation
 import Testing
 
 /// Raft §5.4 safety: the Figure 8 commitment rule, log matching, leader completeness and
@@ -75,15 +76,61 @@ import Testing
     }
     #endif
 
-    @Test(arguments: Array(UInt64(1)...24))
-    func chaosKeepsEveryInvariant(seed: UInt64) {
-        var chaos = Chaos(seed: seed, voters: 5)
+    /// Seeds per configuration variant: 12, or `KEEL_RAFT_CHAOS_SEEDS` (e.g. 500 locally).
+    static let chaosSeeds: [UInt64] = {
+        let count = ProcessInfo.processInfo.environment["KEEL_RAFT_CHAOS_SEEDS"].flatMap { UInt64($0) } ?? 12
+        return Array(1...max(1, count))
+    }()
+
+    @Test(arguments: ChaosVariant.allCases, chaosSeeds)
+    func chaosKeepsEveryInvariant(variant: ChaosVariant, seed: UInt64) {
+        var chaos = Chaos(seed: seed, voters: seed % 2 == 0 ? 5 : 3, configure: variant.configure)
+        chaos.healWeight = variant.healWeight
         chaos.run(steps: 1500)
-        #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
-        chaos.healAndSettle()
-        #expect(chaos.network.leaders.count == 1, "seed \(seed): a leader emerges once faults heal")
-        #expect(chaos.committedAfterHeal, "seed \(seed): a proposal commits once faults heal")
-        #expect(chaos.violations.isEmpty, "seed \(seed): \(chaos.violations.prefix(3))")
+        chaos.expectInvariantsAndLiveness(seed: seed)
+    }
+}
+
+extension SafetyTests {
+    @Test(arguments: chaosSeeds)
+    func membershipChaosKeepsEveryInvariant(seed: UInt64) {
+        var chaos = Chaos(seed: seed, voters: 3, joining: 3)
+        chaos.run(steps: 2500)
+        let changes = chaos.membershipChanges
+        #expect(changes > 0, "seed \(seed): membership changed")
+        chaos.expectInvariantsAndLiveness(seed: seed)
+    }
+}
+
+extension SafetyTests {
+    @Test func chaosExercisesReads() {
+        var confirmed = 0
+        for seed in UInt64(1)...3 {
+            var chaos = Chaos(seed: seed, voters: 3)
+            chaos.run(steps: 1500)
+            confirmed += chaos.readsConfirmed
+        }
+        #expect(confirmed > 10)
+    }
+}
+
+/// Configurations the chaos test runs under.
+enum ChaosVariant: String, CaseIterable, Sendable {
+    case defaults, noPreVote, noCheckQuorum, tinyMessages, longPartitions
+
+    /// See `Chaos.healWeight`.
+    var healWeight: Int { self == .longPartitions ? 1 : 10 }
+
+    func configure(_ config: inout RaftConfig) {
+        switch self {
+        case .defaults, .longPartitions: break
+        case .noPreVote: config.preVote = false
+        case .noCheckQuorum: config.checkQuorum = false
+        case .tinyMessages:
+            config.maxMessageBytes = 1
+            config.maxInflightMessages = 1
+            config.maxSnapshotChunkBytes = 3
+        }
     }
 }
 
@@ -99,12 +146,34 @@ struct Chaos {
     var nextProposal: UInt64 = 1
     var committedAfterHeal = false
 
-    init(seed: UInt64, voters: Int, configure: (inout RaftConfig) -> Void = { _ in }) {
-        network = TestNetwork(voters: voters) { config in
+    /// Out of 10: how often a heal action really heals (lower: partitions last longer).
+    var healWeight = 10
+
+    /// Reads in flight: the highest commit index anywhere when each started.
+    var readStartedAfterCommit: [ReadKey: LogIndex] = [:]
+    var readStatesSeen: [RaftNodeID: Int] = [:]
+    var readsConfirmed = 0
+
+    struct ReadKey: Hashable { var node: RaftNodeID; var read: ReadRequestID }
+
+    /// Nodes started with `.joining`, not yet added (membership chaos only).
+    var notYetAdded: [RaftNodeID] = []
+    var membershipChanges = 0
+
+    /// `joining` extra nodes start outside the group; with them, the driver also proposes
+    /// membership changes (add learner, promote, remove; every id is added at most once).
+    init(seed: UInt64, voters: Int, joining: Int = 0, configure: (inout RaftConfig) -> Void = { _ in }) {
+        let chaosConfig = { (config: inout RaftConfig) in
             config.maxMessageBytes = 64
             config.maxInflightMessages = 4
             config.electionTicks = 5
             configure(&config)
+        }
+        network = TestNetwork(voters: voters, configure: chaosConfig)
+        for offset in 0..<joining {
+            let id = RaftNodeID(UInt64(voters + 1 + offset))
+            network.add(id, bootstrap: .joining, configure: chaosConfig)
+            notYetAdded.append(id)
         }
         network.expectSafety = false
         random = SplitMix64(seed: seed)
@@ -121,9 +190,21 @@ struct Chaos {
         let ids = network.ids
         let id = ids[random.next(below: ids.count)]
         switch random.next(below: 100) {
+        case 0..<2 where !notYetAdded.isEmpty || membershipChanges > 0:
+            changeMembership()
         case 0..<25:
             network.step(id, .tick)
-        case 25..<40:
+        case 25..<28:
+            // A ReadIndex read anywhere (followers forward it). Lease reads are left to
+            // LeaseSafetyTests: here tick rates differ wildly, which leases do not allow.
+            // Half of them at some node that believes it leads (perhaps a deposed one).
+            let leaders = network.leaders
+            let reader = random.next(below: 2) == 0 && !leaders.isEmpty ? leaders[random.next(below: leaders.count)] : id
+            let read = ReadRequestID(nextProposal)
+            nextProposal += 1
+            readStartedAfterCommit[ReadKey(node: reader, read: read)] = network.ids.map { network[$0].raft.commitIndex }.max()!
+            network.step(reader, .read(read, .readIndex))
+        case 28..<40:
             // Mostly at a leader, sometimes anywhere (followers reject).
             let target = random.next(below: 4) > 0 ? (network.leaders.first ?? id) : id
             let data = [UInt8(truncatingIfNeeded: nextProposal)]
@@ -136,12 +217,43 @@ struct Chaos {
         case 92:
             if let leader = network.leaders.first { network.isolate(leader) }
         case 93..<95:
-            network.heal()
-        case 95..<97:
+            if random.next(below: 10) < healWeight { network.heal() }
+        case 95:
+            if network[id].isUp && network[id].appliedIndex > network[id].raft.snapshotMetadata.index {
+                _ = network[id].compactAtApplied()
+            }
+        case 96:
             let victim = random.next(below: 2) == 0 ? (network.leaders.first ?? id) : id
-            if network[victim].isUp && network.ids.filter({ network[$0].isUp }).count > 3 { network.crash(victim) }
+            // Keep a majority of the nodes up.
+            if network[victim].isUp && network.ids.filter({ network[$0].isUp }).count > ids.count / 2 + 1 {
+                network.crash(victim)
+            }
         default:
             for down in ids where !network[down].isUp { network.restart(down) }
+        }
+    }
+
+    /// At the leader: add the next outside node as a learner, promote a learner, or remove
+    /// a voter (keeping at least two).
+    private mutating func changeMembership() {
+        guard let leader = network.leaders.first else { return }
+        let membership = network[leader].raft.currentConfiguration
+        let change: ConfigChange
+        switch random.next(below: 3) {
+        case 0 where !notYetAdded.isEmpty:
+            change = ConfigChange(.addLearner, node: notYetAdded[0])
+        case 1 where !membership.learners.isEmpty:
+            change = ConfigChange(.promoteLearner, node: membership.learners[random.next(below: membership.learners.count)])
+        case 2 where membership.voters.count > 2:
+            change = ConfigChange(.remove, node: membership.voters[random.next(below: membership.voters.count)])
+        default:
+            return
+        }
+        let output = network.step(leader, .proposeConfigChange(ProposalID(nextProposal), change))
+        nextProposal += 1
+        if !output.acceptedProposals.isEmpty {
+            membershipChanges += 1
+            notYetAdded.removeAll { $0 == change.node }
         }
     }
 
@@ -172,6 +284,37 @@ struct Chaos {
         network.safetyViolations.removeAll()
         violations += network.leaderCompletenessViolations()
         violations += network.logMatchingViolations()
+        checkReads()
+    }
+
+    /// Read safety: a read's index covers everything committed anywhere before the read
+    /// started (so applying up to it makes the read see every earlier write).
+    private mutating func checkReads() {
+        for id in network.ids {
+            let states = network[id].readStates
+            for state in states[readStatesSeen[id, default: 0]...] {
+                let key = ReadKey(node: id, read: state.id)
+                if let floor = readStartedAfterCommit.removeValue(forKey: key), state.index < floor {
+                    violations.append("read \(state.id) on \(id) at \(state.index) misses commits up to \(floor)")
+                }
+                readsConfirmed += 1
+            }
+            readStatesSeen[id] = states.count
+        }
+    }
+
+    /// Expects no invariant violation so far, then heals and expects liveness and, again,
+    /// no violation. (Values are copied out so that a failure prints them, not the driver.)
+    mutating func expectInvariantsAndLiveness(seed: UInt64) {
+        let before = Array(violations.prefix(3))
+        #expect(before.isEmpty, "seed \(seed): \(before)")
+        healAndSettle()
+        let leaderCount = network.leaders.count
+        let committed = committedAfterHeal
+        let after = Array(violations.prefix(3))
+        #expect(leaderCount == 1, "seed \(seed): a leader emerges once faults heal")
+        #expect(committed, "seed \(seed): a proposal commits once faults heal")
+        #expect(after.isEmpty, "seed \(seed): \(after)")
     }
 
     /// Heals everything, restarts crashed nodes, and checks liveness: a leader emerges and
@@ -187,7 +330,10 @@ struct Chaos {
         network.stabilize()
         network.tickAll(2)
         if let accepted = output.acceptedProposals.first {
-            committedAfterHeal = network.ids.allSatisfy { network[$0].raft.commitIndex >= accepted.index }
+            // Every member of the leader's configuration (removed or never-added nodes
+            // are left out) commits it.
+            let members = network[leader].raft.currentConfiguration.members
+            committedAfterHeal = members.allSatisfy { network[$0].raft.commitIndex >= accepted.index }
         }
         check()
     }
@@ -208,6 +354,17 @@ final class Counter {
 /// The unit-level chaos driver already catches the crudest injected bug; the simulator
 /// (KeelSimulation) is the one expected to catch all of them.
 @Suite struct ChaosCatchesInjectedBugs {
+    @Test func readIndexWithoutHeartbeatIsCaught() {
+        let caught = (UInt64(1)...40).contains { seed in
+            // Without CheckQuorum a partitioned leader keeps leading (and reading) longer.
+            var chaos = Chaos(seed: seed, voters: 5) { $0.checkQuorum = false; $0.injectedBugs = [.readIndexWithoutHeartbeat] }
+            chaos.healWeight = 1
+            chaos.run(steps: 1500)
+            return chaos.violations.contains { $0.hasPrefix("read ") }
+        }
+        #expect(caught)
+    }
+
     @Test func voteWithoutLogCheckIsCaught() {
         let caught = (UInt64(1)...40).contains { seed in
             var chaos = Chaos(seed: seed, voters: 5) { $0.injectedBugs = [.voteWithoutLogCheck] }

@@ -190,3 +190,19 @@ import Testing
         #expect(output.snapshot == nil)
     }
 }
+
+extension SnapshotTests {
+    @Test func followerThatRestartsMidTransferIsSentTheSnapshotFromTheStart() {
+        var network = Self.laggingFollower(chunkBytes: 16)
+        network.restart(3)
+        network.tick(1)
+        // Let a few chunks through, then crash node 3 (its partial snapshot is lost).
+        for _ in 0..<6 { network.deliverQueued() }
+        #expect(network[1].raft.peerProgress.first { $0.id == 3 }?.state == .snapshot)
+        network.crash(3)
+        network.restart(3)
+        network.tickAll(10)
+        #expect(network[3].restoredSnapshots == 1)
+        #expect(network[3].appliedData == network[1].appliedData)
+    }
+}

@@ -53,10 +53,13 @@ import Testing
         let second = cluster.put("k", "2", at: n1, ifVersion: 1, flush: false)
         let stale = cluster.put("k", "3", at: n1, ifVersion: 1, flush: false)
         let create = cluster.put("k", "4", at: n1, ifVersion: 0, flush: false)
-        #expect(cluster.failureCode(stale) == .versionMismatch)
-        #expect(cluster.failureCode(create) == .versionMismatch)
+        // Refusals decided against uncommitted writes wait until those commit.
+        #expect(cluster.answers[stale] == nil)
+        #expect(cluster.answers[create] == nil)
         cluster.flush(n1)
         cluster.deliverAll()
+        #expect(cluster.failureCode(stale) == .versionMismatch)
+        #expect(cluster.failureCode(create) == .versionMismatch)
         #expect(cluster.succeeded(first)?.version == KeyVersion(1))
         #expect(cluster.succeeded(second)?.version == KeyVersion(2))
         let delete = cluster.write(.delete(key: Array("k".utf8), condition: .ifVersion(KeyVersion(2))), at: n1)
@@ -220,6 +223,29 @@ import Testing
         cluster.deliverAll()
         #expect(cluster.value("k4", at: n3) == "v4")
         #expect(cluster.metaRequests.contains(.promoteLearner(node: n3, epoch: next.epoch)))
+    }
+
+    @Test func aLearnerWaitingForPromotionCountsForCommits() {
+        var cluster = ReplicaHarness(primary: n1, backups: [n2])
+        cluster.nodes[n3] = ReplicaHarness.Node(replica: ShardReplica(
+            node: n3, descriptor: ShardDescriptor(id: ShardID(1), range: .all, epoch: .zero, primary: nil), config: ReplicaConfig(),
+            applied: .zero, log: []))
+        var next = cluster.descriptor
+        next.epoch = next.epoch.next
+        next.learners = [n3]
+        cluster.reconfigure(next)
+        cluster.grantLease(to: n1)
+        cluster.deliverAll()
+        #expect(cluster.metaRequests.contains(.promoteLearner(node: n3, epoch: next.epoch)))
+        // The promotion is pending; n3's disk stalls. A write must wait for n3 too, so that
+        // n3 holds it once it becomes a backup.
+        cluster.nodes[n3]!.slowDisk = true
+        let request = cluster.put("k", "v", at: n1)
+        cluster.deliverAll()
+        #expect(cluster.answers[request] == nil)
+        cluster.persist(n3)
+        cluster.deliverAll()
+        #expect(cluster.succeeded(request) != nil)
     }
 
     @Test func aLearnerBehindTheTrimmedLogGetsASnapshot() {

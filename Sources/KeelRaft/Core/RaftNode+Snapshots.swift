@@ -57,8 +57,10 @@ extension RaftNode {
             transfer.rewound = false
         }
         if response.outOfOrder && !transfer.rewound {
-            // A chunk was lost: resume from the follower's end (once per gap).
-            transfer.nextChunk = transfer.ackedChunks
+            // A chunk was lost, or the follower lost what it had (a restart): resume from
+            // the follower's end, once per gap. Its count is the truth, even if lower.
+            transfer.ackedChunks = acked
+            transfer.nextChunk = acked
             transfer.rewound = true
         }
         progress[position].transfer = transfer

@@ -114,7 +114,9 @@ public struct ValueCodec: Sendable {
 
     /// What the header of a verified stored value says.
     public struct Header: Hashable, Sendable {
+        /// Whether the payload is an LZ4 block.
         public var compressed: Bool
+        /// The value's length before compression.
         public var originalLength: Int
     }
 

@@ -29,8 +29,7 @@ public final class DurableLog: Sendable {
         precondition(options.maxBatchBytes > 0 && options.maxQueuedBytes > 0 && options.maxRecordBytes > 0, "log limits must be positive")
         precondition(options.maxRecordBytes <= Int(UInt32.max) - LogFormat.recordHeaderBytes, "records are at most 4 GiB")
         try FileSystem.makeDirectory(directory)
-        let lockFile = try StorageFile.open(directory + "/LOCK", create: true)
-        try lockFile.lockExclusively()
+        let lock = try DirectoryLock(directory: directory)
         var removed: [String] = []
         var firsts: [LogIndex] = []
         for name in try FileSystem.list(directory) {
@@ -59,7 +58,7 @@ public final class DurableLog: Sendable {
         }
         let hardStateFile = try HardStateFile.open(in: directory, faults: options.faults)
         recovery = RecoveryReport(tornTail: tornTail, removedTemporaryFiles: removed)
-        core = LogCore(directory: directory, options: options, segments: segments, hardStateFile: hardStateFile, lockFile: lockFile)
+        core = LogCore(directory: directory, options: options, segments: segments, hardStateFile: hardStateFile, lock: lock)
     }
 
     deinit { core.shutdown() }

@@ -63,7 +63,7 @@ final class LogCore: @unchecked Sendable {
     private var closing = false
     private var closed = false
     private var spaceWaiters: [UnsafeContinuation<Void, Never>] = []
-    private var lockFile: StorageFile?
+    private var lock: DirectoryLock?
     private var thread: IOThread?
 
     // Writer thread only.
@@ -71,13 +71,13 @@ final class LogCore: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var batchOffsets: [UInt64] = []
 
-    init(directory: String, options: DurableLog.Options, segments: [Segment], hardStateFile: HardStateFile, lockFile: StorageFile) {
+    init(directory: String, options: DurableLog.Options, segments: [Segment], hardStateFile: HardStateFile, lock: DirectoryLock) {
         self.directory = directory
         self.options = options
         self.segments = segments
         self.hardStateFile = hardStateFile
         self.hardState = hardStateFile.current
-        self.lockFile = lockFile
+        self.lock = lock
         self.nextIndex = segments.last.map { $0.last.next } ?? LogIndex(1)
         self.thread = IOThread(name: "keel-log") { [self] in runWriter() }
     }
@@ -524,7 +524,7 @@ final class LogCore: @unchecked Sendable {
         thread?.join()
         monitor.withLock {
             closed = true
-            lockFile = nil
+            lock = nil
         }
     }
 }

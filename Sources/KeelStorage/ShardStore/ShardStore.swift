@@ -17,7 +17,9 @@ public final class ShardStore: @unchecked Sendable {
     private let lock = Monitor()
     // Guarded by `lock`.
     private var shards: [ShardID: StoredShard] = [:]
-    private var lockFile: StorageFile?
+    /// Ids of shards being created by a split in progress.
+    private var reserved: Set<ShardID> = []
+    private var directoryLock: DirectoryLock?
 
     /// What opening the store repaired.
     public struct RecoveryReport: Hashable, Sendable {
@@ -38,9 +40,7 @@ public final class ShardStore: @unchecked Sendable {
         self.directory = directory
         self.options = options
         try FileSystem.makeDirectory(directory)
-        let lockFile = try StorageFile.open(directory + "/LOCK", create: true)
-        try lockFile.lockExclusively()
-        self.lockFile = lockFile
+        directoryLock = try DirectoryLock(directory: directory)
         let names = try FileSystem.list(directory)
         var removed: [String] = []
         for name in names where Self.isLeftover(name, among: names) {
@@ -72,7 +72,7 @@ public final class ShardStore: @unchecked Sendable {
         let open = lock.withLock {
             let open = Array(shards.values)
             shards = [:]
-            lockFile = nil
+            directoryLock = nil
             return open
         }
         for shard in open { _ = shard.detach() }
@@ -95,7 +95,7 @@ public final class ShardStore: @unchecked Sendable {
     @discardableResult
     public func createShard(_ id: ShardID, range: KeyRange, importing: Bool = false) throws(StorageError) -> StoredShard {
         try lock.withLock { () throws(StorageError) in
-            guard shards[id] == nil else { throw StorageError(.shardExists, "shard \(id) already exists", path: directory) }
+            guard shards[id] == nil, !reserved.contains(id) else { throw StorageError(.shardExists, "shard \(id) already exists", path: directory) }
             let meta = ShardDatabase.Meta(
                 id: id, range: range, applied: .start, nextVersion: 1, keyCount: 0, storedBytes: 0,
                 importing: importing, splitParent: nil, splitKey: nil)
@@ -120,9 +120,9 @@ public final class ShardStore: @unchecked Sendable {
     }
 
     /// Splits shard `id` at `key` (strictly inside its range): `id` keeps `[start, key)`,
-    /// the new shard `newID` gets `[key, end)` with its keys, versions, version counter and
-    /// replication position. Writes to `id` wait while the split runs; the cost is
-    /// proportional to the data moved.
+    /// the new shard `newID` gets `[key, end)` with its keys, versions, write counter and
+    /// replication position. Writes to `id` wait while the split runs (other shards do
+    /// not); the cost is proportional to the data moved.
     @discardableResult
     public func split(_ id: ShardID, at key: [UInt8], into newID: ShardID) throws(StorageError) -> StoredShard {
         try split(id, at: key, into: newID, stopAfterPublishing: false)
@@ -131,40 +131,46 @@ public final class ShardStore: @unchecked Sendable {
     /// `split`, optionally stopping right after the new file is published, as a crash at
     /// that point would (tests use it to check that opening the store finishes the split).
     func split(_ id: ShardID, at key: [UInt8], into newID: ShardID, stopAfterPublishing: Bool) throws(StorageError) -> StoredShard {
-        try lock.withLock { () throws(StorageError) in
-            guard shards[newID] == nil else { throw StorageError(.shardExists, "shard \(newID) already exists", path: directory) }
+        // Only the parent is locked while rows move; the store's table just reserves `newID`.
+        let left = try lock.withLock { () throws(StorageError) -> StoredShard in
+            guard shards[newID] == nil, !reserved.contains(newID) else {
+                throw StorageError(.shardExists, "shard \(newID) already exists", path: directory)
+            }
             guard let left = shards[id] else { throw StorageError(.unknownShard, "no shard \(id) in this store", path: directory) }
-            let right = try left.withDatabase { database throws(StorageError) -> StoredShard in
-                guard let halves = database.meta.range.split(at: key) else {
-                    throw StorageError(.invalidArgument, "split key \(renderKey(key)) is not strictly inside \(database.meta.range)", path: database.path)
-                }
-                var meta = database.meta
-                meta.id = newID
-                meta.range = halves.right
-                meta.splitParent = id
-                meta.splitKey = key
-                let right = try installNewFile(for: newID) { temporary throws(StorageError) in
-                    try ShardDatabase.create(path: temporary, meta: meta)
-                    try Self.copyRows(from: database, atOrAbove: key, into: temporary, meta: meta)
-                }
-                if stopAfterPublishing { return right }
-                do throws(StorageError) {
-                    try Self.giveUpRange(of: database, from: key)
-                } catch {
-                    // Undo: without the parent's half of the transaction the new file must go.
-                    if let path = right.detach() {
-                        try? FileSystem.remove(path)
-                        try? FileSystem.syncDirectory(directory)
-                    }
-                    throw error
-                }
-                return right
+            reserved.insert(newID)
+            return left
+        }
+        defer { lock.withLock { _ = reserved.remove(newID) } }
+        let right = try left.withDatabase { database throws(StorageError) -> StoredShard in
+            guard let halves = database.meta.range.split(at: key) else {
+                throw StorageError(.invalidArgument, "split key \(renderKey(key)) is not strictly inside \(database.meta.range)", path: database.path)
+            }
+            var meta = database.meta
+            meta.id = newID
+            meta.range = halves.right
+            meta.splitParent = id
+            meta.splitKey = key
+            let right = try installNewFile(for: newID) { temporary throws(StorageError) in
+                try ShardDatabase.create(path: temporary, meta: meta)
+                try Self.copyRows(from: database, atOrAbove: key, into: temporary, meta: meta)
             }
             if stopAfterPublishing { return right }
-            try right.withDatabase { database throws(StorageError) in try Self.clearSplitMarker(database) }
-            shards[newID] = right
+            do throws(StorageError) {
+                try Self.giveUpRange(of: database, from: key)
+            } catch {
+                // Undo: without the parent's half of the split the new file must go.
+                if let path = right.detach() {
+                    try? FileSystem.remove(path)
+                    try? FileSystem.syncDirectory(directory)
+                }
+                throw error
+            }
             return right
         }
+        if stopAfterPublishing { return right }
+        try right.withDatabase { database throws(StorageError) in try Self.clearSplitMarker(database) }
+        lock.withLock { shards[newID] = right }
+        return right
     }
 
     // MARK: Files

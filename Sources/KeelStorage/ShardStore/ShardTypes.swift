@@ -21,9 +21,9 @@ public struct ReplicationPosition: Hashable, Sendable, Codable, CustomStringConv
 
 /// A key's value and the version of the write that stored it.
 ///
-/// Versions come from a per-shard counter that every write (put or delete) advances, so
-/// they grow with each write to a shard, are never reused (no ABA for compare-and-set),
-/// and are identical on every replica that applies the same batches in the same order.
+/// Versions are per key (docs/API.md): 1 on a key's first write, +1 on every later write.
+/// They are identical on every replica that applies the same batches in the same order.
+/// A deleted key that is written again starts at 1 again.
 public struct StoredValue: Hashable, Sendable {
     public var value: [UInt8]
     public var version: UInt64
@@ -76,7 +76,7 @@ public struct WriteBatch: Hashable, Sendable {
 public enum StoreWriteOutcome: Hashable, Sendable {
     /// The value was stored with this version.
     case written(version: UInt64)
-    /// The key was deleted; the delete consumed this version.
+    /// The key was deleted; the version it had.
     case deleted(version: UInt64)
     /// A delete found no key.
     case notFound
@@ -94,6 +94,7 @@ public enum ApplyResult: Hashable, Sendable {
 
 /// One page of a range scan.
 public struct StoreScanPage: Hashable, Sendable {
+    /// One key with its value and version.
     public struct Item: Hashable, Sendable {
         public var key: [UInt8]
         public var value: [UInt8]
@@ -119,6 +120,7 @@ public struct ShardStatistics: Hashable, Sendable {
 /// A bounded piece of a shard's contents, in key order, for catch-up and moves. Values
 /// are in stored form (compressed, checksummed), verified again on import.
 public struct ShardChunk: Hashable, Sendable {
+    /// One key with its version and its value in stored (codec) form.
     public struct Entry: Hashable, Sendable {
         public var key: [UInt8]
         public var version: UInt64
@@ -145,6 +147,12 @@ public struct ShardSnapshotInfo: Hashable, Sendable {
     public var range: KeyRange
     /// The replication position the exported contents reflect.
     public var position: ReplicationPosition
-    /// The shard's version counter at that position.
+    /// The shard's write counter at that position (every put and delete advances it).
     public var nextVersion: UInt64
+
+    public init(range: KeyRange, position: ReplicationPosition, nextVersion: UInt64) {
+        self.range = range
+        self.position = position
+        self.nextVersion = nextVersion
+    }
 }

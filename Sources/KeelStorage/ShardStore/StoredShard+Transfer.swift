@@ -38,7 +38,7 @@ extension StoredShard {
         }
     }
 
-    /// Ends an import: the shard takes the exported position and version counter and is no
+    /// Ends an import: the shard takes the exported position and write counter and is no
     /// longer marked as importing.
     public func finishImport(_ info: ShardSnapshotInfo) throws(StorageError) {
         try withDatabase { database throws(StorageError) in
@@ -55,7 +55,7 @@ extension StoredShard {
 /// bounded chunk at a time. Use it from one task at a time; `close()` (or the last
 /// reference going away) releases the snapshot.
 public final class ShardExport {
-    /// The range, position and version counter the chunks reflect.
+    /// The range, position and write counter the chunks reflect.
     public let info: ShardSnapshotInfo
     private let connection: SQLiteConnection
     private var rows: SQLiteStatement?

@@ -5,7 +5,7 @@ import KeelTypes
 ///
 /// Guarantees:
 /// * Every write method runs in one SQLite transaction that commits the writes, the
-///   version counter, the statistics and (for `apply`) the replication position together;
+///   key versions, the statistics and (for `apply`) the replication position together;
 ///   with the default durability a method that returned is on disk.
 /// * Keys are compared bytewise; keys outside the shard's range are refused
 ///   (`key_out_of_range`), values go through `ValueCodec` (compressed, checksummed), and a
@@ -80,6 +80,25 @@ public final class StoredShard: @unchecked Sendable {
             guard try row.step() else { return nil }
             defer { row.reset() }
             return StoredValue(value: try decode(row.bytes(1), key: key, path: database.path), version: UInt64(bitPattern: row.integer(0)))
+        }
+    }
+
+    /// The stored version of each key (nil: absent), read in one transaction without
+    /// touching the values: what a primary needs to decide a batch of writes.
+    public func versions(of keys: [[UInt8]]) throws(StorageError) -> [UInt64?] {
+        try withDatabase { database throws(StorageError) in
+            try database.connection.execute("BEGIN")
+            defer { try? database.connection.execute("COMMIT") }
+            let row = try database.statement("SELECT version FROM kv WHERE key = ?1")
+            var versions: [UInt64?] = []
+            versions.reserveCapacity(keys.count)
+            for key in keys {
+                row.rebind()
+                row.set(1, .blob(key))
+                versions.append(try row.step() ? UInt64(bitPattern: row.integer(0)) : nil)
+                row.reset()
+            }
+            return versions
         }
     }
 

@@ -112,16 +112,6 @@ final class StorageFile: Sendable {
             throw .system("ftruncate to \(size) bytes", errno: errno, path: path)
         }
     }
-
-    /// Takes an exclusive advisory lock, failing at once with `locked` if anyone holds it.
-    func lockExclusively() throws(StorageError) {
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            if errno == EWOULDBLOCK {
-                throw StorageError(.locked, "another process or handle has this directory open", path: path)
-            }
-            throw .system("flock", errno: errno, path: path)
-        }
-    }
 }
 
 /// Directory operations the log and store need, each failing with a `StorageError`.

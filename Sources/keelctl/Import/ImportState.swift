@@ -41,7 +41,9 @@ struct ImportState: Codable, Equatable {
         let data = try JSONEncoder().encode(self)
         let path = Self.path(for: file)
         try data.write(to: URL(fileURLWithPath: path + ".tmp"))
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: path + ".tmp"))
+        guard rename(path + ".tmp", path) == 0 else {
+            throw ImportError("cannot save import progress to \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     static func remove(for file: String) { try? FileManager.default.removeItem(atPath: path(for: file)) }

@@ -26,13 +26,15 @@ extension TestNetwork {
 }
 
 extension TestNetwork {
-    /// Leader completeness: every entry applied anywhere is in every current leader's log
-    /// (where the leader has not compacted it). Returns the violations.
+    /// Leader completeness: every entry applied anywhere is in the log of every current
+    /// leader of a later term than the one it was committed in (where the leader has not
+    /// compacted it). Returns the violations.
     func leaderCompletenessViolations() -> [String] {
         var violations: [String] = []
         for id in leaders {
             let raft = nodes[id]!.raft!
-            for (index, entry) in appliedAnywhere where index >= raft.firstLogIndex {
+            for (index, entry) in appliedAnywhere where index >= raft.firstLogIndex
+                && raft.currentTerm > committedNoLaterThan[index, default: raft.currentTerm] {
                 if raft.entry(at: index) != entry {
                     violations.append("leader \(id) (\(raft.currentTerm)) lacks committed \(entry)")
                 }

@@ -17,6 +17,10 @@ struct TestNetwork {
     var delivered: [RaftMessage] = []
     /// Entries applied anywhere, by index: the state-machine-safety oracle.
     var appliedAnywhere: [LogIndex: Entry] = [:]
+    /// For each applied index, the highest term any node had when it was first applied:
+    /// the entry was committed in that term or earlier, so every leader of a later term
+    /// must hold it (leader completeness).
+    var committedNoLaterThan: [LogIndex: Term] = [:]
     /// State-machine-safety violations seen (two nodes applied different entries at one
     /// index). Recorded as test failures unless `expectSafety` is false (bug tests).
     var safetyViolations: [String] = []
@@ -71,6 +75,7 @@ struct TestNetwork {
             }
         } else {
             appliedAnywhere[entry.index] = entry
+            committedNoLaterThan[entry.index] = nodes.values.compactMap { $0.raft?.currentTerm }.max()
         }
     }
 
@@ -267,7 +272,9 @@ struct TestStorage {
             durable.2.removeAll { $0.index <= snapshot.metadata.index || output.restoreStateMachine }
         }
         if let first = output.entriesToPersist.first?.index {
-            entries.removeAll { $0.index >= first }
+            // Entries are contiguous: cut at the position of `first`.
+            let keep = entries.first.map { first.distance(from: $0.index) } ?? 0
+            entries.removeSubrange(min(keep, entries.count)...)
             entries += output.entriesToPersist
         }
         if let hard = output.hardState { hardState = hard }

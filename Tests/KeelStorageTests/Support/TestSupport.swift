@@ -78,14 +78,40 @@ final class IOCounter: @unchecked Sendable {
     private var recordWrites = 0
     private var syncs = 0
     private var gate: DispatchSemaphore?
+    /// The semaphore `open()` signals: kept apart from `gate`, which the writer takes (and
+    /// clears) when it reaches it, possibly before `open()` is called.
+    private var opener: DispatchSemaphore?
+    private var parkedAtGate = false
+
+    /// Whether a write is waiting at the closed gate now.
+    var isParked: Bool { lock.withLock { parkedAtGate } }
+
+    /// Waits (up to 10 s) until the writer has reached the closed gate, so that what the
+    /// test does next is queued behind the held write, whatever the machine's speed.
+    func waitUntilParked() {
+        for _ in 0..<100_000 where !isParked { usleep(100) }
+    }
 
     /// Record writes (writes to segment files past the header) seen so far.
     var writes: Int { lock.withLock { recordWrites } }
     var syncCount: Int { lock.withLock { syncs } }
 
     /// Makes the next record write wait until `open()` is called.
-    func closeGate() { lock.withLock { gate = DispatchSemaphore(value: 0) } }
-    func open() { lock.withLock { gate }?.signal() }
+    func closeGate() {
+        lock.withLock {
+            let semaphore = DispatchSemaphore(value: 0)
+            gate = semaphore
+            opener = semaphore
+        }
+    }
+
+    func open() {
+        let semaphore = lock.withLock { () -> DispatchSemaphore? in
+            defer { opener = nil }
+            return opener
+        }
+        semaphore?.signal()
+    }
 
     var injector: IOFaultInjector {
         IOFaultInjector(
@@ -96,7 +122,11 @@ final class IOCounter: @unchecked Sendable {
                         defer { self.gate = nil }
                         return self.gate
                     }
-                    gate?.wait()
+                    if let gate {
+                        lock.withLock { parkedAtGate = true }
+                        gate.wait()
+                        lock.withLock { parkedAtGate = false }
+                    }
                 }
                 return disk?.consume(count) ?? .proceed
             },

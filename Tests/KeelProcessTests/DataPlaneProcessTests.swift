@@ -1,0 +1,74 @@
+import Foundation
+import KeelClient
+import KeelCluster
+import KeelTypes
+import Synchronization
+import Testing
+
+/// 3 meta + 3 data processes and a router on loopback (issue 5): a primary is killed
+/// while clients write, writes resume through the new primary, and every acknowledged
+/// write is readable afterwards with its value.
+@Suite(.serialized) struct DataPlaneProcessTests {
+    @Test func killingAPrimaryLosesNoAcknowledgedWrite() async throws {
+        let cluster = try TestCluster(initialShards: 2)
+        try cluster.start()
+        do {
+            try await cluster.waitUntilReady()
+            let acknowledged = Shared<[String: String]>([:])
+            let stop = Shared(false)
+            // Four writers, each with its own keys, write until told to stop.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        var sequence = 0
+                        while !stop.withLock({ $0 }) {
+                            sequence += 1
+                            let key = "w\(writer)-\(sequence % 50)"
+                            let value = "value-\(writer)-\(sequence)"
+                            if (try? await cluster.client.put(key, Array(value.utf8))) != nil {
+                                acknowledged.withLock { $0[key] = value }
+                            }
+                        }
+                    }
+                }
+                try await cluster.eventually("some writes to be acknowledged") { acknowledged.withLock { $0.count } >= 100 }
+                let map = try await cluster.map()
+                let victim = try #require(map.shard(owning: Array("w0-1".utf8))?.primary)
+                cluster.cluster.crash(victim.rawValue)
+                let countAtCrash = acknowledged.withLock { $0.count }
+                let writesAtCrash = acknowledged.withLock { $0 }
+                try await cluster.eventually("a new primary for the victim's shards", timeout: .seconds(60)) {
+                    try await cluster.map().shards.values.allSatisfy { $0.primary != victim }
+                }
+                // Writes resume: keys written after the failover get new values acknowledged.
+                try await cluster.eventually("writes to resume", timeout: .seconds(60)) {
+                    acknowledged.withLock { now in now.contains { writesAtCrash[$0.key] != $0.value } && now.count >= countAtCrash }
+                }
+                try await Task.sleep(for: .seconds(1))
+                stop.withLock { $0 = true }
+                try await group.waitForAll()
+            }
+            // Every acknowledged write is readable with its value (the last one acknowledged
+            // per key; a later unacknowledged write may have replaced it, so allow that only
+            // for values written after it by the same writer).
+            for (key, value) in acknowledged.withLock({ $0 }) {
+                let stored = try await cluster.client.get(key)
+                let storedValue = stored.map { String(decoding: $0.value, as: UTF8.self) }
+                #expect(storedValue.map { Self.sequence(of: $0) >= Self.sequence(of: value) } == true, "\(key): acknowledged \(value), read \(storedValue ?? "nothing")")
+            }
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+
+    static func sequence(of value: String) -> Int { Int(value.split(separator: "-").last ?? "") ?? -1 }
+}
+
+/// A value shared between test tasks behind a lock.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
+}
