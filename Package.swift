@@ -112,6 +112,12 @@ let package = Package(
             dependencies: ["KeelRaft", "KeelReplication", "KeelCluster", "KeelTypes"],
             swiftSettings: strict),
 
+        // Test support: the data plane (replica cores + meta leader) under the deterministic simulator.
+        .target(
+            name: "KeelDataPlaneSimulation",
+            dependencies: ["KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
+            swiftSettings: strict),
+
         // The router: HTTP API, routing by key range, bulk ingest.
         .target(
             name: "KeelRouter",
@@ -174,6 +180,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "KeelctlTests", dependencies: ["keelctl"], swiftSettings: strict),
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
+        .testTarget(
+            name: "KeelDataPlaneSimulationTests",
+            dependencies: ["KeelDataPlaneSimulation", "KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
+            swiftSettings: strict),
         .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelDataProtocolTests", dependencies: ["KeelDataProtocol", "KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),
