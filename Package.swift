@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "KeelCluster", "KeelMetaClient", "KeelRaft", "KeelRaftStorage", "KeelRaftWire", "KeelTransport",
                 "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
 
@@ -101,6 +102,7 @@ let package = Package(
             dependencies: [
                 "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelReplication", "KeelStorage", "KeelTransport",
                 "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
 
@@ -108,6 +110,12 @@ let package = Package(
         .target(
             name: "KeelSimulation",
             dependencies: ["KeelRaft", "KeelReplication", "KeelCluster", "KeelTypes"],
+            swiftSettings: strict),
+
+        // Test support: the data plane (replica cores + meta leader) under the deterministic simulator.
+        .target(
+            name: "KeelDataPlaneSimulation",
+            dependencies: ["KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
             swiftSettings: strict),
 
         // The router: HTTP API, routing by key range, bulk ingest.
@@ -174,6 +182,10 @@ let package = Package(
         .testTarget(name: "KeelSimulationTests", dependencies: ["KeelSimulation"], swiftSettings: strict),
         // The deterministic Raft simulation over many seeds (KEEL_SIM_SEEDS=N, KEEL_SIM_SEED=S).
         .testTarget(name: "KeelRaftSimulationTests", dependencies: ["KeelSimulation", "KeelRaft"], swiftSettings: strict),
+        .testTarget(
+            name: "KeelDataPlaneSimulationTests",
+            dependencies: ["KeelDataPlaneSimulation", "KeelReplication", "KeelCluster", "KeelTypes", "KeelSimulation"],
+            swiftSettings: strict),
         .testTarget(name: "KeelRaftStorageTests", dependencies: ["KeelRaftStorage", "KeelRaft", "KeelStorage"], swiftSettings: strict),
         .testTarget(name: "KeelDataProtocolTests", dependencies: ["KeelDataProtocol", "KeelReplication", "KeelTypes", "KeelWire"], swiftSettings: strict),
         .testTarget(name: "KeelRaftWireTests", dependencies: ["KeelRaftWire", "KeelRaft", "KeelWire"], swiftSettings: strict),

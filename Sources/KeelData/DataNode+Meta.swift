@@ -99,6 +99,10 @@ extension DataNode {
                 epoch: lease.epoch, until: sentAt.advanced(by: .milliseconds(Int64(lease.durationMs))))
         }
         if reply.mapVersion > state.view.version { inbox.pushUrgent(.needFullMap) }
+        for host in state.hosts.values {
+            host.metrics.isPrimary.record(host.replica.role == .primary ? 1 : 0)
+            host.metrics.leaseValid.record(host.replica.role == .primary && host.replica.servingError(now: now) == nil ? 1 : 0)
+        }
     }
 
     private func reregister() async {

@@ -85,6 +85,7 @@ extension DataNode {
         guard let first = output.append.first, let last = output.append.last else { return }
         configuration.logger.trace("log append", metadata: ["shard.id": "\(host.id)", "lsn": "\(first.lsn.rawValue)…\(last.lsn.rawValue)", "log.last": "\(host.log.lastIndex)"])
         try host.log.blocking.append(output.append.map(ReplicationLogCodec.payload), at: LogIndex(first.lsn.rawValue))
+        host.metrics.logAppends.increment(by: output.append.count)
         host.queuedThrough = last.lsn
         let (log, shard, generation, inbox) = (host.log, host.id, host.logGeneration, self.inbox)
         Task {
@@ -101,36 +102,44 @@ extension DataNode {
     /// on the shard's applier; the clients are answered once that transaction is durable
     /// (`applied` event), so a read after an answer sees the write.
     private func apply(_ records: [ReplicationRecord], answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)], _ host: ShardHost) {
-        let (store, inbox, logger, shard) = (host.store, self.inbox, configuration.logger, host.id)
+        guard host.applyJobs.add((records, answers)) else { return }
+        let (store, inbox, logger, shard, jobs) = (host.store, self.inbox, configuration.logger, host.id, host.applyJobs)
         host.applier.async {
-            var through: LSN?
-            if let first = records.first, let last = records.last {
-                var batch = WriteBatch()
-                for record in records {
-                    for write in record.writes {
-                        switch write {
-                        case .put(let key, let value, _): batch.put(key, value)
-                        case .delete(let key): batch.delete(key)
+            while let batch = jobs.takeAll() {
+                let records = batch.flatMap(\.records)
+                let answers = batch.flatMap(\.answers)
+                var through: LSN?
+                if let first = records.first, let last = records.last {
+                    var writes = WriteBatch()
+                    for record in records {
+                        for write in record.writes {
+                            switch write {
+                            case .put(let key, let value, _): writes.put(key, value)
+                            case .delete(let key): writes.delete(key)
+                            }
                         }
                     }
+                    do throws(StorageError) {
+                        _ = try store.apply(writes, records: LogIndex(first.lsn.rawValue)...LogIndex(last.lsn.rawValue), term: last.epoch.rawValue)
+                        through = last.lsn
+                    } catch {
+                        logger.critical("cannot apply committed records", metadata: ["shard.id": "\(shard)", "error": "\(error)"])
+                        inbox.pushUrgent(.applied(shard, through: nil, answers: answers.map { ($0.requestID, .failure(error.keelError)) }))
+                        continue
+                    }
                 }
-                do throws(StorageError) {
-                    _ = try store.apply(batch, records: LogIndex(first.lsn.rawValue)...LogIndex(last.lsn.rawValue), term: last.epoch.rawValue)
-                    through = last.lsn
-                } catch {
-                    logger.critical("cannot apply committed records", metadata: ["shard.id": "\(shard)", "error": "\(error)"])
-                    inbox.pushUrgent(.applied(shard, through: nil, answers: answers.map { ($0.requestID, .failure(error.keelError)) }))
-                    return
-                }
+                inbox.pushUrgent(.applied(shard, through: through, answers: answers))
             }
-            inbox.pushUrgent(.applied(shard, through: through, answers: answers))
         }
     }
 
     /// The applier finished: the replica learns the store's position, clients get answers.
     func applied(_ shard: ShardID, through: LSN?, answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)], _ state: inout DataNodeState) {
         guard let host = state.hosts[shard] else { return }
-        if let through { host.replica.applied(through: through) }
+        if let through {
+            host.metrics.appliedRecords.increment(by: Int(through.rawValue - min(through.rawValue, host.replica.applied.rawValue)))
+            host.replica.applied(through: through)
+        }
         for (requestID, result) in answers {
             if let (request, results) = host.answer(requestID, result) { request.respond(DataResponse.writes(results)) }
         }
@@ -181,15 +190,20 @@ extension DataNode {
         }
     }
 
+    /// Keeps memory and disk bounded: the replica keeps in memory only the records a peer
+    /// may still need (plus a small margin for a briefly lagging peer); the disk log keeps
+    /// what the store has not applied, plus `retainedLogRecords` for catching up after a
+    /// restart. A peer behind what is kept gets a store copy.
     private func trimLog(_ host: ShardHost) {
-        let keep = configuration.retainedLogRecords
         let needed = host.replica.oldestNeeded.rawValue
+        let memoryMargin: UInt64 = 256
+        if needed > memoryMargin { host.replica.trimLog(through: LSN(needed - memoryMargin)) }
+        let keep = configuration.retainedLogRecords
         guard host.exports.isEmpty, needed > keep else { return }
-        let through = LSN(needed - keep)
-        guard LogIndex(through.rawValue) >= host.log.firstIndex.advanced(by: 1024) else { return }
-        host.replica.trimLog(through: through)
+        let through = needed - keep
+        guard through >= host.log.firstIndex.rawValue + 1024 else { return }
         let log = host.log
-        Task { try? await log.compact(before: LogIndex(through.rawValue + 1)) }
+        Task { try? await log.compact(before: LogIndex(through + 1)) }
     }
 
     private func drop(_ host: ShardHost, _ state: inout DataNodeState) {

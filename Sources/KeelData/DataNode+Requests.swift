@@ -47,12 +47,14 @@ extension DataNode {
         case .get(let shard, let key, let consistency):
             inbound.respond(read(shard, consistency, state) { (host: ShardHost) throws(StorageError) -> DataResponse in
                 host.reads += 1
+                host.metrics.reads.increment()
                 let stored = try host.store.get(key)
                 return .value(stored.map { VersionedValue(value: $0.value, version: KeyVersion($0.version), shard: shard) })
             })
         case .scan(let shard, let start, let end, let limit, let consistency):
             inbound.respond(read(shard, consistency, state) { (host: ShardHost) throws(StorageError) -> DataResponse in
                 host.reads += 1
+                host.metrics.reads.increment()
                 let page = try host.store.scan(from: start, to: end, limit: max(1, min(limit, 10_000)))
                 return .scan(items: page.items.map { ScanItem(key: $0.key, value: $0.value, version: KeyVersion($0.version)) }, next: page.next)
             })
@@ -92,15 +94,20 @@ extension DataNode {
             return
         }
         let first = state.takeRequestIDs(mutations.count)
+        // Stored versions of the keys the replica's window does not know, in one read.
+        let unknown = mutations.filter { host.replica.pendingVersion(of: $0.key) == nil }.map(\.key)
+        let found = (try? host.store.versions(of: unknown)) ?? Array(repeating: nil, count: unknown.count)
+        var stored: [[UInt8]: KeyVersion] = [:]
+        for (key, version) in zip(unknown, found) { if let version { stored[key] = KeyVersion(version) } }
         var writes: [ClientWrite] = []
         for (offset, mutation) in mutations.enumerated() {
-            let stored = (try? host.store.get(mutation.key)).flatMap { $0 }.map { KeyVersion($0.version) } ?? .absent
-            writes.append(ClientWrite(requestID: first + UInt64(offset), mutation: mutation, storedVersion: stored))
+            writes.append(ClientWrite(requestID: first + UInt64(offset), mutation: mutation, storedVersion: stored[mutation.key] ?? .absent))
             host.batchOf[first + UInt64(offset)] = first
         }
         host.waiting[first] = ShardHost.WaitingBatch(
             request: inbound, results: Array(repeating: nil, count: mutations.count), firstID: first, remaining: mutations.count)
         host.writes += mutations.count
+        host.metrics.writes.increment(by: mutations.count)
         carryOut(host.replica.submit(writes, now: now), host, &state)
         carryOut(host.replica.flush(now: now), host, &state)
     }

@@ -18,9 +18,9 @@ public struct DataNodeConfiguration: Sendable {
     /// A replica this node no longer holds is deleted after this long (in case the
     /// configuration change is undone quickly).
     public var dropRetiredReplicasAfter: Duration = .seconds(30)
-    /// Log records kept beyond what every replica has applied, so that a briefly lagging
-    /// replica catches up from the log instead of a full copy.
-    public var retainedLogRecords: UInt64 = 10_000
+    /// Log records kept on disk beyond what every replica has applied (segments are deleted
+    /// whole, so the log on disk is at most this plus one segment longer).
+    public var retainedLogRecords: UInt64 = 1_000
     /// Bytes per chunk when a learner copies a store.
     public var snapshotChunkBytes = 1 << 20
     public var clusterID = "keel"

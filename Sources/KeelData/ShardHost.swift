@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import KeelDataProtocol
 import KeelReplication
 import KeelStorage
@@ -30,6 +31,10 @@ final class ShardHost {
     /// Applies committed records to the store, in order, off the loop: a store commit
     /// syncs to disk, and the loop must keep serving other shards meanwhile.
     let applier: DispatchQueue
+    /// Apply jobs waiting for the applier; it takes them all at once into one transaction
+    /// (group commit for the store, as the log has for appends).
+    let applyJobs = ApplyJobs()
+    let metrics: ShardMetrics
     /// Reads and writes served since the last heartbeat, for load statistics.
     var reads = 0
     var writes = 0
@@ -48,20 +53,52 @@ final class ShardHost {
         self.log = log
         self.queuedThrough = replica.lastLSN
         self.applier = DispatchQueue(label: "keel.apply.\(id.rawValue)")
+        self.metrics = ShardMetrics(shard: id)
     }
 
     /// Records an answer; returns the batch's request and results once all are in.
+    /// Mutates the waiting batch in place: copying it out per answer would make a batch of
+    /// n writes cost O(n²).
     func answer(_ requestID: UInt64, _ result: Result<WriteOutcome, KeelError>) -> (InboundRequest, [Result<WriteOutcome, KeelError>])? {
-        guard let first = batchOf.removeValue(forKey: requestID), var batch = waiting[first] else { return nil }
-        let index = Int(requestID - batch.firstID)
-        if batch.results[index] == nil { batch.remaining -= 1 }
-        batch.results[index] = result
-        guard batch.remaining == 0 else {
-            waiting[first] = batch
+        guard let first = batchOf.removeValue(forKey: requestID), let firstID = waiting[first]?.firstID else { return nil }
+        let index = Int(requestID - firstID)
+        let remaining: Int = {
+            if waiting[first]!.results[index] == nil { waiting[first]!.remaining -= 1 }
+            waiting[first]!.results[index] = result
+            return waiting[first]!.remaining
+        }()
+        guard remaining == 0, let batch = waiting.removeValue(forKey: first) else { return nil }
+        return (batch.request, batch.results.map { $0 ?? .failure(KeelError(.internalError, "no answer", maybeApplied: true)) })
+    }
+}
+
+/// Committed records and the answers that wait for them, queued for a shard's applier.
+final class ApplyJobs: @unchecked Sendable {
+    typealias Job = (records: [ReplicationRecord], answers: [(requestID: UInt64, result: Result<WriteOutcome, KeelError>)])
+    private let lock = NSLock()
+    private var jobs: [Job] = []
+    private var draining = false
+
+    /// Queues a job; returns true if the caller must start a drain.
+    func add(_ job: Job) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        jobs.append(job)
+        if draining { return false }
+        draining = true
+        return true
+    }
+
+    /// Everything queued so far, or nil (and the drain ends) when nothing is left.
+    func takeAll() -> [Job]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !jobs.isEmpty else {
+            draining = false
             return nil
         }
-        waiting[first] = nil
-        return (batch.request, batch.results.map { $0 ?? .failure(KeelError(.internalError, "no answer", maybeApplied: true)) })
+        defer { jobs = [] }
+        return jobs
     }
 }
 

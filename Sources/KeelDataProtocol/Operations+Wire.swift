@@ -5,17 +5,9 @@ import KeelWire
 /// Wire encodings of the client vocabulary (KeelTypes) and the replication records.
 /// Tags are one byte; an unknown tag is `malformed` (a new case needs a new protocol version).
 
-extension KeyVersion: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension KeyVersion: VarintWireCodable {}
 
-extension LSN: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension LSN: VarintWireCodable {}
 
 /// Bounds on data-plane payloads arriving from a peer.
 public enum DataWireBounds {

@@ -4,6 +4,7 @@ import KeelRaft
 import KeelTransport
 import KeelTypes
 import Logging
+import Metrics
 
 /// Everything one meta member knows, owned by its loop: the Raft core, the cluster map it
 /// drives, the leader's supervisor, and the requests waiting for the log.
@@ -78,6 +79,7 @@ struct MetaState {
         }
         answerConfirmedReads()
         if let soft = output.softState { leadershipChanged(soft, now: now, logger: logger) }
+        MetaMetrics.shared.record(node: node, map: map)
         return []
     }
 
@@ -231,6 +233,7 @@ struct MetaState {
         }
         for command in supervisor.tick(now: now, map: map) {
             configuration.logger.info("proposing", metadata: ["command": "\(command)"])
+            Counter(label: "keel_meta_supervisor_proposals_total", dimensions: [("command", command.name)]).increment()
             inputs.append(propose(command, answering: nil))
         }
         self.supervisor = supervisor
@@ -267,5 +270,25 @@ extension MetaState.ReadWaiter {
         switch self {
         case .map(let request), .heartbeat(let request, _): request
         }
+    }
+}
+
+/// The meta member's metrics: its Raft state and the map's version.
+struct MetaMetrics: Sendable {
+    static let shared = MetaMetrics()
+    let term = Gauge(label: "keel_meta_raft_term")
+    let commit = Gauge(label: "keel_meta_raft_commit_index")
+    let isLeader = Gauge(label: "keel_meta_is_leader")
+    let mapVersion = Gauge(label: "keel_meta_map_version")
+    let dataNodes = Gauge(label: "keel_meta_data_nodes")
+    let shards = Gauge(label: "keel_meta_shards")
+
+    func record(node: RaftNode, map: ClusterMap) {
+        term.record(Int64(node.currentTerm.rawValue))
+        commit.record(Int64(node.commitIndex.rawValue))
+        isLeader.record(node.currentRole == .leader ? 1 : 0)
+        mapVersion.record(Int64(map.version))
+        dataNodes.record(map.nodes.count)
+        shards.record(map.shards.count)
     }
 }

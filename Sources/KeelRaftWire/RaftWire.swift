@@ -40,29 +40,13 @@ public enum RaftWireBounds {
     public static let maxMembers = 1024
 }
 
-extension Term: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension Term: VarintWireCodable {}
 
-extension LogIndex: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension LogIndex: VarintWireCodable {}
 
-extension RaftNodeID: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension RaftNodeID: VarintWireCodable {}
 
-extension ReadRequestID: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension ReadRequestID: VarintWireCodable {}
 
 extension ReadMode: WireCodable {
     public static var wireFraming: WireFraming { .inline }

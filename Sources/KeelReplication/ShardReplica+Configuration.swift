@@ -109,7 +109,9 @@ extension ShardReplica {
     mutating func truncate(after lsn: LSN, _ output: inout ReplicaOutput) {
         let keep = max(lsn, committed, applied)
         guard keep < lastLSN else { return }
-        log.removeLast(Int(lastLSN.rawValue - keep.rawValue))
+        let dropped = log.suffix(Int(lastLSN.rawValue - keep.rawValue))
+        pendingBytes = max(0, pendingBytes - dropped.reduce(0) { $0 + ($1.lsn > committed ? $1.sizeBytes : 0) })
+        log.removeLast(dropped.count)
         durable = min(durable, keep)
         committed = min(committed, keep)
         output.truncateAfter = keep

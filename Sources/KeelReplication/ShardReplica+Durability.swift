@@ -37,15 +37,23 @@ extension ShardReplica {
     }
 
     /// The oldest record a peer still needs (the shell keeps its log from here on).
+    /// A learner more than `maxLearnerLagRecords` behind is not waited for (it will get a
+    /// store copy instead), so a slow learner cannot make the log grow without bound.
     public var oldestNeeded: LSN {
         guard role == .primary else { return applied }
-        return peers.values.filter { !$0.awaitingSnapshot }.map(\.acked).reduce(applied, min)
+        let floor = LSN(lastLSN.rawValue > Self.maxLearnerLagRecords ? lastLSN.rawValue - Self.maxLearnerLagRecords : 0)
+        return peers.filter { peer, state in
+            !state.awaitingSnapshot && (descriptor.backups.contains(peer) || reportedCaughtUp.contains(peer) || state.acked >= floor)
+        }.map(\.value.acked).reduce(applied, min)
     }
+
+    static let maxLearnerLagRecords: UInt64 = 4096
 
     /// A learner installed a copy of the primary's store taken at `lsn`.
     public mutating func snapshotInstalled(at lsn: LSN) -> ReplicaOutput {
         var output = ReplicaOutput()
         log = []
+        pendingBytes = 0
         logBase = lsn
         durable = lsn
         committed = lsn

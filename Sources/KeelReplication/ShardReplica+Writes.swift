@@ -56,9 +56,9 @@ extension ShardReplica {
         return nil
     }
 
-    var uncommittedBytes: Int {
-        log.reduce(0) { $0 + ($1.lsn > committed ? $1.sizeBytes : 0) }
-    }
+    /// Bytes of log records not yet committed (kept up to date by `seal` and `commit`,
+    /// so the check on every write costs nothing).
+    var uncommittedBytes: Int { pendingBytes }
 
     /// Checks the write's condition against the latest prepared state and assigns its version.
     private mutating func decide(_ write: ClientWrite) -> Result<(ReplicatedWrite, WriteOutcome), KeelError> {
@@ -90,6 +90,7 @@ extension ShardReplica {
         guard !openBatch.isEmpty else { return }
         let record = ReplicationRecord(lsn: lastLSN.next, epoch: descriptor.epoch, writes: openBatch)
         log.append(record)
+        pendingBytes += record.sizeBytes
         output.append.append(record)
         requestsByLSN[record.lsn, default: []] += openOutcomes.map { ($0.requestID, .success($0.outcome)) } + deferredOnOpenBatch
         deferredOnOpenBatch = []
@@ -141,6 +142,7 @@ extension ShardReplica {
         guard target > committed else { return }
         for index in (committed.rawValue + 1)...target.rawValue {
             guard let record = record(at: LSN(index)) else { continue }
+            pendingBytes = max(0, pendingBytes - record.sizeBytes)
             output.apply.append(record)
             for request in requestsByLSN.removeValue(forKey: record.lsn) ?? [] {
                 output.answers.append((request.requestID, request.result))

@@ -46,6 +46,8 @@ public struct ShardReplica: Sendable {
     /// Version of each key written by records not yet applied (nil: deleted), and the LSN.
     var window: [[UInt8]: (version: KeyVersion?, lsn: LSN)] = [:]
     var lastCommitSent = MonotonicTime.zero
+    /// Bytes of records after the commit point (see `uncommittedBytes`).
+    var pendingBytes = 0
     var requestedRemoval: Set<DataNodeID> = []
     var reportedCaughtUp: Set<DataNodeID> = []
 
@@ -71,6 +73,7 @@ public struct ShardReplica: Sendable {
         self.logBase = applied
         self.log = log.filter { $0.lsn > applied }
         self.durable = self.log.last?.lsn ?? applied
+        self.pendingBytes = self.log.reduce(0) { $0 + $1.sizeBytes }
         precondition(self.log.enumerated().allSatisfy { $0.element.lsn.rawValue == applied.rawValue + UInt64($0.offset) + 1 }, "log must be contiguous after the applied point")
     }
 

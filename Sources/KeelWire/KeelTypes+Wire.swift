@@ -11,17 +11,9 @@ public enum WireBounds {
     public static let maxReplicasPerShard = 64
 }
 
-extension ShardID: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension ShardID: VarintWireCodable {}
 
-extension Epoch: WireCodable {
-    public static var wireFraming: WireFraming { .inline }
-    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
-    public init(from reader: inout WireReader) throws(WireError) { self.init(try reader.readVarint()) }
-}
+extension Epoch: VarintWireCodable {}
 
 extension DataNodeID: WireCodable {
     public static var wireFraming: WireFraming { .inline }

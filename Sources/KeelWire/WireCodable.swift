@@ -47,3 +47,16 @@ extension WireCodable {
         if Self.wireFraming == .inline { try reader.expectEnd(for: Self.self) }
     }
 }
+
+/// A type that travels as the varint of its `UInt64` raw value: identifiers, terms,
+/// indexes, versions. Conforming is one line (`extension Term: VarintWireCodable {}`).
+public protocol VarintWireCodable: WireCodable {
+    var rawValue: UInt64 { get }
+    init(rawValue: UInt64)
+}
+
+extension VarintWireCodable {
+    public static var wireFraming: WireFraming { .inline }
+    public func encode(to writer: inout WireWriter) { writer.writeVarint(rawValue) }
+    public init(from reader: inout WireReader) throws(WireError) { self.init(rawValue: try reader.readVarint()) }
+}

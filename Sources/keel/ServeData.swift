@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceLifecycle
 import KeelData
 import KeelTypes
 
@@ -42,6 +43,9 @@ struct ServeData: AsyncParsableCommand {
         _ = try HostPort.parseList(meta)
     }
 
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+    var metricsListen: String?
+
     func run() async throws {
         let logger = ServerRuntime.logger("keel.data")
         var configuration = DataNodeConfiguration(
@@ -49,6 +53,10 @@ struct ServeData: AsyncParsableCommand {
         if let advertise { configuration.advertise = try HostPort(parsing: advertise) }
         configuration.logger = logger
         let node = DataNode(configuration: configuration)
-        try await ServerRuntime.run("data", logger: logger) { try await node.run() }
+        let registry = MetricsEndpoint.bootstrap()
+        let extra: [any Service] = try metricsListen.map {
+            [MetricsEndpoint.service(listen: try HostPort(parsing: $0), registry: registry, logger: logger)]
+        } ?? []
+        try await ServerRuntime.run("data", logger: logger, services: extra) { try await node.run() }
     }
 }

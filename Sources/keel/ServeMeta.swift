@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceLifecycle
 import KeelCluster
 import KeelMeta
 import KeelTypes
@@ -65,6 +66,10 @@ struct ServeMeta: AsyncParsableCommand {
         guard let mode = ReplicationMode(rawValue: replication) else {
             throw ValidationError("--replication must be primary-backup or raft")
         }
+        guard mode == .primaryBackup else {
+            // The flag is part of the interface; the data nodes do not run Raft shards yet.
+            throw ValidationError("--replication raft (the Raft baseline) is not available yet: data nodes run primary-backup only")
+        }
         settings.replication = mode
         settings.minInsync = minInsync
         settings.leaseMs = leaseMs
@@ -78,6 +83,9 @@ struct ServeMeta: AsyncParsableCommand {
         return settings
     }
 
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+    var metricsListen: String?
+
     func run() async throws {
         let logger = ServerRuntime.logger("keel.meta")
         var configuration = MetaConfiguration(
@@ -87,6 +95,10 @@ struct ServeMeta: AsyncParsableCommand {
         configuration.join = join
         configuration.logger = logger
         let member = MetaMember(configuration: configuration)
-        try await ServerRuntime.run("meta", logger: logger) { try await member.run() }
+        let registry = MetricsEndpoint.bootstrap()
+        let extra: [any Service] = try metricsListen.map {
+            [MetricsEndpoint.service(listen: try HostPort(parsing: $0), registry: registry, logger: logger)]
+        } ?? []
+        try await ServerRuntime.run("meta", logger: logger, services: extra) { try await member.run() }
     }
 }

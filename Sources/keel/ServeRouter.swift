@@ -44,8 +44,7 @@ struct ServeRouter: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ServerRuntime.logger("keel.router")
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let registry = MetricsEndpoint.bootstrap()
         var http = RouterHTTPConfiguration()
         http.maxValueBytes = maxValueBytes
         http.maxConcurrentRequests = maxConcurrentRequests

@@ -12,9 +12,11 @@ enum ServerRuntime {
         return logger
     }
 
-    static func run(_ label: String, logger: Logger, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    static func run(
+        _ label: String, logger: Logger, services extra: [any Service] = [], _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
         let group = ServiceGroup(
-            services: [ClosureService(body: body)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [ClosureService(body: body)] + extra, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -72,3 +72,40 @@ final class Shared<Value: Sendable>: Sendable {
     init(_ value: Value) { self.value = Mutex(value) }
     func withLock<T>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
 }
+
+/// A data node restarted with the same --dir recovers its replicas from disk, rejoins and
+/// catches up; once it is a backup again it can take over without losing anything.
+@Suite(.serialized) struct DataNodeRestartProcessTests {
+    @Test func aRestartedBackupCatchesUpAndCanTakeOver() async throws {
+        let cluster = try TestCluster(initialShards: 1)
+        try cluster.start()
+        do {
+            try await cluster.waitUntilReady()
+            for index in 0..<200 { _ = try await cluster.client.put("r/\(index)", Array("a\(index)".utf8)) }
+            let shard = try #require(try await cluster.map().shards.values.first)
+            let backup = try #require(shard.backups.first)
+            cluster.cluster.crash(backup.rawValue)
+            // Writes go on while it is down (the primary has it removed after its timeout).
+            for index in 200..<400 { _ = try await cluster.client.put("r/\(index)", Array("b\(index)".utf8)) }
+            try cluster.cluster.start(backup.rawValue)
+            try await cluster.eventually("the restarted node to be a backup again", timeout: .seconds(90)) {
+                try await cluster.map().shards.values.first?.backups.contains(backup) == true
+            }
+            for index in 400..<450 { _ = try await cluster.client.put("r/\(index)", Array("c\(index)".utf8)) }
+            // Now the primary dies: the restarted node (or the other backup) takes over with everything.
+            let primary = try #require(try await cluster.map().shards.values.first?.primary)
+            cluster.cluster.crash(primary.rawValue)
+            try await cluster.eventually("a new primary", timeout: .seconds(60)) {
+                try await cluster.map().shards.values.first?.primary != primary
+            }
+            for index in 0..<450 {
+                let expected = index < 200 ? "a\(index)" : index < 400 ? "b\(index)" : "c\(index)"
+                #expect(try await cluster.client.get("r/\(index)")?.value == Array(expected.utf8), "r/\(index)")
+            }
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
+}

@@ -16,6 +16,13 @@ import Testing
         #expect(queue.isEmpty)
     }
 
+    @Test func theQueueIsBounded() {
+        var queue = EventQueue<Int>(capacity: 2)
+        let accepted = [queue.schedule(1, at: 0), queue.schedule(2, at: 0), queue.schedule(3, at: 0)]
+        #expect(accepted == [true, true, false])
+        #expect(queue.count == 2)
+    }
+
     @Test func removeAllKeepsTheOrderOfTheRest() {
         var queue = EventQueue<Int>(capacity: 64)
         for value in (0..<40).reversed() { queue.schedule(value, at: UInt64(value / 4)) }

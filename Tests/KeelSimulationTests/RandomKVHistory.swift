@@ -101,8 +101,9 @@ struct RandomKVHistory {
             stored = Stored(value: value, version: nextVersion(after: stored.version))
             output = .written(version: stored.version)
         case .delete(let ifVersion):
-            guard matches(ifVersion) else { output = .versionMismatch; break }
+            // As Keel answers: a delete of an absent key is not_found whatever its condition.
             guard stored.value != nil else { output = .notFound; break }
+            guard matches(ifVersion) else { output = .versionMismatch; break }
             let reported = shape.logSequenceVersions ? nextVersion(after: stored.version) : stored.version
             stored = Stored(value: nil, version: shape.logSequenceVersions ? reported : 0)
             output = .written(version: reported)

@@ -8,7 +8,7 @@ public struct BulkIngestLimits: Sendable {
     /// …or this many bytes.
     public var maxBatchBytes = 1 << 20
     /// Batches sent and not yet answered, over all shards.
-    public var maxInFlightBatches = 8
+    public var maxInFlightBatches = 32
     /// Records grouped but not yet sent, over all shards; beyond it the largest group is sent.
     public var maxBufferedBytes = 8 << 20
     /// Per-line errors listed in the answer (all are counted in `failed`).

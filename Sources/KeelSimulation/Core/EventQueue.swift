@@ -2,8 +2,8 @@
 ///
 /// Two events scheduled for the same instant come out in the order they were scheduled,
 /// so a run never depends on how the heap breaks ties: the same schedule always drains
-/// in the same order. The queue holds at most `capacity` events; scheduling past it is a
-/// bug in the simulation (an unbounded feedback loop) and traps with a message.
+/// in the same order. The queue holds at most `capacity` events; scheduling past it adds
+/// nothing and returns false, for the simulation to report (an unbounded feedback loop).
 public struct EventQueue<Event>: Sendable where Event: Sendable {
     private struct Item: Sendable {
         var time: UInt64
@@ -21,6 +21,7 @@ public struct EventQueue<Event>: Sendable where Event: Sendable {
 
     public init(capacity: Int) {
         self.capacity = capacity
+        heap.reserveCapacity(min(capacity, 4096))
     }
 
     public var count: Int { heap.count }
@@ -29,12 +30,15 @@ public struct EventQueue<Event>: Sendable where Event: Sendable {
     /// When the earliest event is due, or nil when the queue is empty.
     public var nextTime: UInt64? { heap.first?.time }
 
-    /// Schedules `event` at `time` (simulated nanoseconds).
-    public mutating func schedule(_ event: Event, at time: UInt64) {
-        precondition(heap.count < capacity, "EventQueue: more than \(capacity) events pending; a feedback loop?")
+    /// Schedules `event` at `time` (simulated nanoseconds); false (and nothing added) when
+    /// the queue is full.
+    @discardableResult
+    public mutating func schedule(_ event: Event, at time: UInt64) -> Bool {
+        guard heap.count < capacity else { return false }
         heap.append(Item(time: time, sequence: nextSequence, event: event))
         nextSequence += 1
         siftUp(heap.count - 1)
+        return true
     }
 
     /// Removes and returns the earliest event.

@@ -1,10 +1,15 @@
+/// The model every Keel simulation checks against: string keys and values, Keel's per-key
+/// versions (the Raft simulation's clients and the data-plane simulation's alike).
+public typealias SimKV = KeyValueModel<String, String>
+
 /// The sequential specification of Keel's single-key operations: put, get, delete and
 /// compare-and-set (a put or delete with `ifVersion`), with a version per key.
 ///
 /// `ifVersion: 0` means "only if the key is absent". Two versioning rules:
 /// * `.perKeyCounter`, Keel's API (docs/API.md): a key's first write has version 1, each
 ///   later write adds 1; a delete reports the version it removed, and a key written again
-///   after a delete starts at 1. Every state is exact, so the check is exact.
+///   after a delete starts at 1; a delete of an absent key answers `notFound` whatever its
+///   condition. Every state is exact, so the check is exact.
 /// * `.increasing`: every write, deletes included, returns a version greater than any
 ///   before it on the key (a log sequence number). A write whose result is unknown leaves
 ///   the version known only as a lower bound; a later read pins it. When an unknown-outcome
@@ -183,7 +188,9 @@ extension KeyValueModel {
             guard acceptsWrittenVersion(version, of: newValue, after: before) else { return nil }
             return written(newValue, version: version, after: before)
         case .versionMismatch?:
-            return holds == .yes ? nil : state
+            // A delete of an absent key answers not_found whatever its condition.
+            guard holds != .yes, !(isDelete && absent(state) == .yes) else { return nil }
+            return state
         case .notFound?:
             guard isDelete, absent(state) != .no else { return nil }
             return State(value: nil, valueKnown: true, version: state.version, versionExact: state.versionExact)

@@ -1,7 +1,3 @@
-/// The key-value model the Raft simulation's clients use: string keys and values, Keel's
-/// per-key versions.
-public typealias SimKV = KeyValueModel<String, String>
-
 /// A client's write as it travels in the Raft log: who sent it (for exactly-once
 /// application), and what it does. Encoded in a small binary form.
 struct KVCommand: Hashable, Sendable {

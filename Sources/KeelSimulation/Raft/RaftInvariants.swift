@@ -12,6 +12,8 @@ public struct RaftInvariantViolation: Sendable, CustomStringConvertible {
         case restartFailed = "restart_failed"
         case liveness
         case linearizability
+        /// The harness's event queue overflowed: a feedback loop, not a Raft verdict.
+        case eventQueueFull = "event_queue_full"
     }
 
     public var kind: Kind

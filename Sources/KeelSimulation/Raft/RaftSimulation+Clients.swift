@@ -27,7 +27,7 @@ extension RaftSimulation {
         let request = ClientRequest(
             client: number, attempt: operation.attempt, sequence: operation.sequence, key: operation.key, input: operation.input)
         network.send(.request(request), from: .client(number), to: .node(target), at: now)
-        events.schedule(.clientTimeout(client: number, attempt: operation.attempt), at: now + options.clients.attemptTimeoutNanoseconds)
+        schedule(.clientTimeout(client: number, attempt: operation.attempt), at: now + options.clients.attemptTimeoutNanoseconds)
     }
 
     mutating func clientReceive(_ number: Int, _ reply: ClientReply) {
@@ -65,7 +65,7 @@ extension RaftSimulation {
 
     private mutating func finishOperation(_ number: Int) {
         clients[number].current = nil
-        events.schedule(.clientWake(client: number), at: now + random.uint64(in: options.clients.thinkNanoseconds))
+        schedule(.clientWake(client: number), at: now + random.uint64(in: options.clients.thinkNanoseconds))
     }
 
     private func nextGuess(after node: RaftNodeID) -> RaftNodeID {

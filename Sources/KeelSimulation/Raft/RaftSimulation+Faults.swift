@@ -7,7 +7,7 @@ extension RaftSimulation {
 
     mutating func faultRound() {
         guard liveness == nil else { return }
-        events.schedule(.faultRound, at: now + options.faults.roundNanoseconds)
+        schedule(.faultRound, at: now + options.faults.roundNanoseconds)
         let faults = options.faults
         if random.chance(faults.crashProbability), let slot = randomUpNode() {
             crash(slot, downtime: random.uint64(in: faults.downtimeNanoseconds))
@@ -49,7 +49,7 @@ extension RaftSimulation {
             trace.note("\(now) cut \(ids[from]) -> \(ids[to])")
         }
         trace.record(now, 5, partitionGeneration)
-        events.schedule(.healPartition(generation: partitionGeneration), at: now + random.uint64(in: options.faults.partitionNanoseconds))
+        schedule(.healPartition(generation: partitionGeneration), at: now + random.uint64(in: options.faults.partitionNanoseconds))
     }
 
     /// Heals the network unless a newer partition replaced the one this heal was for.

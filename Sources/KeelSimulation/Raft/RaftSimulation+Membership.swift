@@ -55,7 +55,7 @@ extension RaftSimulation {
         statistics.configChangesCommitted += 1
         trace.note("\(now) committed \(change.operation) \(change.node) at \(index): \(next)")
         if change.operation == .remove {
-            events.schedule(.retire(slot: slot), at: now + random.uint64(in: 0...options.faults.retireDelayNanoseconds))
+            schedule(.retire(slot: slot), at: now + random.uint64(in: 0...options.faults.retireDelayNanoseconds))
         }
     }
 

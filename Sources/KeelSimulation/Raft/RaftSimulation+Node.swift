@@ -33,7 +33,7 @@ extension RaftSimulation {
 
     mutating func scheduleTick(_ slot: Int) {
         let time = nodes[slot].clock.deliveryTime(random: &random)
-        events.schedule(.tick(slot: slot, generation: nodes[slot].tickGeneration), at: max(time, now))
+        schedule(.tick(slot: slot, generation: nodes[slot].tickGeneration), at: max(time, now))
     }
 
     mutating func tick(_ slot: Int, generation: UInt64) {
@@ -54,7 +54,7 @@ extension RaftSimulation {
         statistics.crashes += 1
         trace.record(now, 2, nodes[slot].id.rawValue)
         trace.note("\(now) crash \(nodes[slot].id)")
-        events.schedule(.restart(slot: slot), at: now + downtime)
+        schedule(.restart(slot: slot), at: now + downtime)
     }
 
     mutating func restart(_ slot: Int) {
@@ -68,7 +68,7 @@ extension RaftSimulation {
         nodes[slot].pausedUntil = now + duration
         statistics.pauses += 1
         trace.note("\(now) pause \(nodes[slot].id) for \(duration / 1_000_000)ms")
-        events.schedule(.resume(slot: slot), at: now + duration)
+        schedule(.resume(slot: slot), at: now + duration)
     }
 
     /// Ends a pause: the ticks missed are delivered first (a shell ticking from a monotonic

@@ -87,9 +87,9 @@ public struct RaftSimulation: Sendable {
     /// Runs to the end (or to the first violation) and reports.
     public mutating func run() -> RaftSimulationReport {
         for slot in nodes.indices where nodes[slot].presence == .active { start(slot) }
-        for client in clients.indices { events.schedule(.clientWake(client: client), at: random.uint64(in: 0...20_000_000)) }
-        events.schedule(.faultRound, at: options.faults.roundNanoseconds)
-        events.schedule(.endOfChaos, at: options.chaosNanoseconds)
+        for client in clients.indices { schedule(.clientWake(client: client), at: random.uint64(in: 0...20_000_000)) }
+        schedule(.faultRound, at: options.faults.roundNanoseconds)
+        schedule(.endOfChaos, at: options.chaosNanoseconds)
         while !finished && invariants.violation == nil, let next = nextEventTime() {
             now = next
             statistics.events += 1
@@ -102,6 +102,14 @@ public struct RaftSimulation: Sendable {
         }
         if invariants.violation == nil { checkHistory() }
         return report()
+    }
+
+    /// Schedules `event`; a full queue means a feedback loop in the harness, reported as such.
+    mutating func schedule(_ event: Event, at time: UInt64) {
+        guard events.schedule(event, at: time) else {
+            invariants.report(.eventQueueFull, at: now, "more than \(events.capacity) events pending")
+            return
+        }
     }
 
     private func nextEventTime() -> UInt64? {

@@ -83,6 +83,25 @@ public final class StoredShard: @unchecked Sendable {
         }
     }
 
+    /// The stored version of each key (nil: absent), read in one transaction without
+    /// touching the values: what a primary needs to decide a batch of writes.
+    public func versions(of keys: [[UInt8]]) throws(StorageError) -> [UInt64?] {
+        try withDatabase { database throws(StorageError) in
+            try database.connection.execute("BEGIN")
+            defer { try? database.connection.execute("COMMIT") }
+            let row = try database.statement("SELECT version FROM kv WHERE key = ?1")
+            var versions: [UInt64?] = []
+            versions.reserveCapacity(keys.count)
+            for key in keys {
+                row.rebind()
+                row.set(1, .blob(key))
+                versions.append(try row.step() ? UInt64(bitPattern: row.integer(0)) : nil)
+                row.reset()
+            }
+            return versions
+        }
+    }
+
     /// Up to `limit` items with keys in `[start, end)` ∩ the shard's range, in key order,
     /// stopping early (after at least one item) once `maxBytes` of keys and values are
     /// gathered. `next` says where to continue.

@@ -51,6 +51,9 @@ struct DevCommand: AsyncParsableCommand {
         guard ["primary-backup", "raft"].contains(replication) else {
             throw ValidationError("--replication must be primary-backup or raft")
         }
+        guard replication != "raft" else {
+            throw ValidationError("--replication raft (the Raft baseline) is not available yet: data nodes run primary-backup only")
+        }
         guard replication != "raft" || replicas == 3 else {
             throw ValidationError("--replication raft runs 3 replicas per shard: pass --replicas 3")
         }

@@ -6,7 +6,8 @@ import KeelTypes
 /// `keelctl meta members`: the meta group's members and leader.
 struct MetaGroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "meta", abstract: "The meta group itself.", subcommands: [MetaMembersCommand.self])
+        commandName: "meta", abstract: "The meta group itself.",
+        subcommands: [MetaMembersCommand.self, MetaAddCommand.self, MetaRemoveCommand.self])
 }
 
 struct MetaMembersCommand: AsyncParsableCommand {
@@ -21,6 +22,37 @@ struct MetaMembersCommand: AsyncParsableCommand {
         printTable(
             ["ID", "ADDRESS", "ROLE", "MATCH"],
             members.members.map { ["\($0.id)", $0.address?.description ?? "?", $0.role, $0.match.map(String.init) ?? "-"] })
+    }
+}
+
+/// `keelctl meta add ID HOST:PORT`: adds a member (start it first with `keel meta --join`).
+struct MetaAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add a meta member: it joins as a learner and is promoted to voter once caught up.",
+        discussion: "Start the new member first: keel meta --id ID --listen HOST:PORT --peers <all, itself included> --dir PATH --join")
+    @Argument(help: "The new member's numeric id.") var id: UInt64
+    @Argument(help: "Its HOST:PORT.") var address: String
+    @OptionGroup var options: MetaOptions
+
+    func run() async throws {
+        let target = try HostPort(parsing: address)
+        let response = try await options.withClient { client in try await client.call(.addMember(id: id, address: target)) }
+        guard response == .ok else { throw ValidationError("unexpected answer: \(response)") }
+        print("member \(id) added as a learner; it becomes a voter once caught up (keelctl meta members)")
+    }
+}
+
+/// `keelctl meta remove ID`.
+struct MetaRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a meta member.")
+    @Argument(help: "The member's numeric id.") var id: UInt64
+    @OptionGroup var options: MetaOptions
+
+    func run() async throws {
+        let response = try await options.withClient { client in try await client.call(.removeMember(id: id)) }
+        guard response == .ok else { throw ValidationError("unexpected answer: \(response)") }
+        print("member \(id) removed; stop its process")
     }
 }
 
