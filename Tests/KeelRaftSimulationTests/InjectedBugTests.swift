@@ -51,36 +51,51 @@ import Testing
         },
     ]
 
+    /// The cases to run: all, or the one `KEEL_SIM_BUG` names (its raw value).
+    static var selectedCases: [Case] {
+        guard let name = SimulationSeeds.environment["KEEL_SIM_BUG"] else { return cases }
+        return cases.filter { $0.bug.rawValue == name }
+    }
+
     static func run(_ bugCase: Case, seed: UInt64, withBug: Bool) -> RaftSimulationReport {
         var options = RaftSimulationOptions(seed: seed)
         bugCase.shape(&options)
+        options.keepsTraceLines = SimulationSeeds.keepsTrace
         if withBug { options.raft.injectedBugs = [bugCase.bug] }
         var simulation = RaftSimulation(options: options)
         return simulation.run()
     }
 
-    @Test(arguments: cases)
+    /// The first seed of the CI budget (or the replayed seed) whose run breaks a guarantee
+    /// with the bug and keeps every guarantee without it: so the bug, not the fault mix, is
+    /// what the simulator caught.
+    @Test(arguments: selectedCases)
     func simulatorCatchesTheBug(_ bugCase: Case) {
+        let seeds = SimulationSeeds.replaySeed.map { $0...$0 } ?? 1...SimulationSeeds.ciBudget
         var found: RaftSimulationReport?
-        for seed in 1...SimulationSeeds.ciBudget where found == nil {
+        for seed in seeds where found == nil {
             let report = Self.run(bugCase, seed: seed, withBug: true)
-            if !report.passed { found = report }
+            if !report.passed && Self.run(bugCase, seed: seed, withBug: false).passed { found = report }
         }
-        guard let report = found else {
-            Issue.record("\(bugCase.bug.rawValue) was not caught in \(SimulationSeeds.ciBudget) seeds")
+        guard let report = found, let violation = report.violation else {
+            Issue.record("\(bugCase.bug.rawValue) was not caught in seeds \(seeds)")
             return
         }
-        print("\(bugCase.bug.rawValue): caught by seed \(report.seed): \(report.violation!)")
-        #expect(report.violation != nil)
+        let replay = "KEEL_SIM_BUG=\(bugCase.bug.rawValue) KEEL_SIM_SEED=\(report.seed) swift test --filter \(Self.replayFilter)"
+        print("\(bugCase.bug.rawValue): caught by seed \(report.seed): \(violation)\n  replay: \(replay)")
+        if !report.traceLines.isEmpty { print(report.traceLines.joined(separator: "\n")) }
     }
+
+    static let replayFilter = "SimulatorCatchesInjectedBugsTests/simulatorCatchesTheBug"
 
     /// The control: the same fault mixes without the bug pass, so what the test above
     /// catches is the bug, not the harness or an unsafe setting.
-    @Test(arguments: cases)
+    @Test(arguments: selectedCases)
     func sameFaultMixWithoutTheBugPasses(_ bugCase: Case) {
         for seed in UInt64(1)...30 {
             let report = Self.run(bugCase, seed: seed, withBug: false)
-            #expect(report.passed, Comment(rawValue: report.failureMessage(filter: "SimulatorCatchesInjectedBugsTests")))
+            let passed = report.passed
+            #expect(passed, Comment(rawValue: report.failureMessage(filter: "SimulatorCatchesInjectedBugsTests")))
         }
     }
 }

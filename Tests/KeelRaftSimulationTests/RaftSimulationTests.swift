@@ -18,6 +18,7 @@ import Testing
             }
             coverage.add(report)
         }
+        print(coverage.summary(seeds))
         // A full batch must have exercised the whole fault mix, or passing proves little.
         if seeds.count == Int(SimulationSeeds.chunkSize) { coverage.expectFullMix(seeds) }
     }
@@ -108,9 +109,26 @@ struct Coverage {
         total.writesApplied += s.writesApplied
         total.operationsCompleted += s.operationsCompleted
         total.buggifyFirings += s.buggifyFirings
+        total.configChangesProposed += s.configChangesProposed
+        total.operationsAbandoned += s.operationsAbandoned
+        total.uncheckedKeys += s.uncheckedKeys
+        total.network.sent += s.network.sent
+        total.network.reordered += s.network.reordered
         total.network.lost += s.network.lost
         total.network.duplicated += s.network.duplicated
         total.network.droppedByPartition += s.network.droppedByPartition
+    }
+
+    /// One line saying what the batch exercised.
+    func summary(_ seeds: ClosedRange<UInt64>) -> String {
+        let t = total
+        return "seeds \(seeds): \(runs) runs, \(t.leadersElected) elections, \(t.crashes) crashes, \(t.partitions) partitions, "
+            + "\(t.pauses) pauses, \(t.transfers) transfers, \(t.configChangesCommitted)/\(t.configChangesProposed) membership changes, "
+            + "\(t.compactions) compactions, \(t.snapshotsInstalled) snapshot installs, \(t.buggifyFirings) buggify firings; "
+            + "messages \(t.network.sent) sent, \(t.network.lost) lost, \(t.network.duplicated) duplicated, "
+            + "\(t.network.reordered) reordered, \(t.network.droppedByPartition) cut; "
+            + "client operations \(t.operationsCompleted) completed, \(t.operationsAbandoned) abandoned, "
+            + "\(t.readsServed) reads served, \(t.writesApplied) writes applied; keys left unchecked: \(t.uncheckedKeys)"
     }
 
     func expectFullMix(_ seeds: ClosedRange<UInt64>) {

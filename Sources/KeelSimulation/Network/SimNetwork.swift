@@ -61,7 +61,10 @@ public struct SimNetwork<Endpoint: Hashable & Comparable & Sendable, Message: Se
 
     private mutating func delay() -> UInt64 {
         var delay = random.uint64(in: faults.minDelayNanoseconds...max(faults.minDelayNanoseconds, faults.maxDelayNanoseconds))
-        if random.chance(faults.reorderProbability) { delay += random.uint64(in: 0...faults.maxReorderDelayNanoseconds) }
+        if random.chance(faults.reorderProbability) {
+            statistics.reordered += 1
+            delay += random.uint64(in: 0...faults.maxReorderDelayNanoseconds)
+        }
         return delay
     }
 
@@ -140,6 +143,8 @@ public struct NetworkStatistics: Sendable, Hashable {
     public var delivered = 0
     public var lost = 0
     public var duplicated = 0
+    /// Copies held back so that later messages may overtake them.
+    public var reordered = 0
     public var droppedByPartition = 0
     public var droppedByOverflow = 0
 
