@@ -88,6 +88,26 @@ import Testing
 
     static let replayFilter = "SimulatorCatchesInjectedBugsTests/simulatorCatchesTheBug"
 
+    /// The read bugs are caught by the `stale_read` invariant as soon as a stale read is
+    /// confirmed; without that invariant, the clients' history must still betray them.
+    @Test(arguments: selectedCases.filter { [.leaseReadWithoutCheckQuorum, .readIndexWithoutHeartbeat].contains($0.bug) })
+    func theHistoryCheckerAloneCatchesStaleReads(_ bugCase: Case) throws {
+        let seeds = SimulationSeeds.replaySeed.map { $0...$0 } ?? 1...100
+        var found: RaftSimulationReport?
+        for seed in seeds where found == nil {
+            var options = RaftSimulationOptions(seed: seed)
+            bugCase.shape(&options)
+            options.raft.injectedBugs = [bugCase.bug]
+            options.checksReadSafety = false
+            var simulation = RaftSimulation(options: options)
+            let report = simulation.run()
+            if !report.passed { found = report }
+        }
+        let report = try #require(found, "\(bugCase.bug.rawValue): no violation in seeds \(seeds)")
+        print("\(bugCase.bug.rawValue) without the stale_read invariant: seed \(report.seed): \(report.violation!)")
+        #expect(report.violation?.kind == .linearizability)
+    }
+
     /// The control: the same fault mixes without the bug pass, so what the test above
     /// catches is the bug, not the harness or an unsafe setting.
     @Test(arguments: selectedCases)

@@ -27,9 +27,13 @@ public struct SimClock: Sendable {
     public private(set) var nextTickAt: UInt64
     public private(set) var ticks: UInt64 = 0
 
-    public init(settings: Settings, startAt start: UInt64, random: inout SimRandom) {
+    /// A clock whose drift is drawn from `[-maxDriftFraction, +maxDriftFraction]`, or is
+    /// `drift` when given (positive: slow, a longer period; for scenarios that need one
+    /// node's clock to lag the others').
+    public init(settings: Settings, startAt start: UInt64, drift fixedDrift: Double? = nil, random: inout SimRandom) {
         self.settings = settings
-        let drift = (random.unitInterval() * 2 - 1) * settings.maxDriftFraction
+        let drawn = (random.unitInterval() * 2 - 1) * settings.maxDriftFraction
+        let drift = fixedDrift ?? drawn
         periodNanoseconds = max(1, UInt64(Double(settings.tickNanoseconds) * (1 + drift)))
         // Nodes start at different phases of their tick period.
         nextTickAt = start + random.uint64(in: 0...periodNanoseconds)

@@ -9,6 +9,7 @@ public struct RaftInvariantViolation: Sendable, CustomStringConvertible {
         case leaderCompleteness = "leader_completeness"
         case stateMachineSafety = "state_machine_safety"
         case committedEntryLost = "committed_entry_lost"
+        case staleRead = "stale_read"
         case restartFailed = "restart_failed"
         case liveness
         case linearizability
@@ -38,6 +39,9 @@ public struct RaftInvariantViolation: Sendable, CustomStringConvertible {
 ///   its log need not hold what that later leader committed;
 /// * state-machine safety: every node applies, at each index, the entry with the chain
 ///   hash first applied there;
+/// * read safety: a read's index covers every entry committed anywhere before the read
+///   reached its node (a stronger, state-based form of "a read sees every write that
+///   completed before it began", which does not wait for a client to notice);
 /// * committed entries survive crashes: the highest committed entry stays on the disks
 ///   of enough of the committed configuration's voters that every quorum holds it.
 struct RaftInvariants: Sendable {
@@ -219,6 +223,14 @@ struct RaftInvariants: Sendable {
         }
         if first != chain { fail(.stateMachineSafety, time, "\(node) applied a different entry at \(index) than another node") }
         return false
+    }
+
+    /// `node` confirmed `read` (by ReadIndex or lease); `required` is the highest index
+    /// committed anywhere when the request reached `node`.
+    mutating func readConfirmed(_ read: ReadState, required: UInt64, on node: RaftNodeID, at time: UInt64) {
+        guard read.index.rawValue < required else { return }
+        fail(.staleRead, time,
+             "\(node) confirmed a read (\(read.mode)) at index \(read.index), but \(required) was committed before the read reached it")
     }
 
     /// The highest committed entry must be on enough disks of `voters` that every quorum

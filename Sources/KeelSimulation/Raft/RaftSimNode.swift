@@ -15,7 +15,10 @@ struct RaftSimNode: Sendable {
         var client: Int
         var attempt: UInt64
         var key: String
-        var index: LogIndex?
+        /// The highest index committed anywhere when the request reached the node: the
+        /// read's index must cover it.
+        var committedAtStart: UInt64
+        var index: LogIndex? = nil
     }
 
     /// Where the node is in its life as a group member.

@@ -111,7 +111,10 @@ extension RaftSimulation {
     private mutating func serve(_ slot: Int, _ request: ClientRequest) {
         switch request.input {
         case .get:
-            nodes[slot].reads[request.attempt] = .init(client: request.client, attempt: request.attempt, key: request.key)
+            // A duplicate of a request still pending here is the same read, not a new one.
+            guard nodes[slot].reads[request.attempt] == nil else { return }
+            nodes[slot].reads[request.attempt] = .init(
+                client: request.client, attempt: request.attempt, key: request.key, committedAtStart: invariants.maxCommitted.index)
             step(slot, .read(ReadRequestID(request.attempt), options.readMode))
         case .put, .delete:
             nodes[slot].proposals[request.attempt] = request.client
@@ -160,7 +163,13 @@ extension RaftSimulation {
         if output.restoreStateMachine, let snapshot = output.snapshot { restoreStateMachine(slot, from: snapshot) }
         for entry in output.committedEntries { apply(slot, entry) }
         answerProposals(slot, output)
-        for read in output.readStates { nodes[slot].reads[read.id.rawValue]?.index = read.index }
+        for read in output.readStates {
+            guard let pending = nodes[slot].reads[read.id.rawValue] else { continue }
+            if options.checksReadSafety {
+                invariants.readConfirmed(read, required: pending.committedAtStart, on: nodes[slot].id, at: now)
+            }
+            nodes[slot].reads[read.id.rawValue]?.index = read.index
+        }
         for rejected in output.rejectedReads {
             guard let read = nodes[slot].reads.removeValue(forKey: rejected.id.rawValue) else { continue }
             reply(from: slot, to: read.client, attempt: read.attempt, .refused(leader: nodes[slot].core?.currentLeader))

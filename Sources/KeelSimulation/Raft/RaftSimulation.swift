@@ -72,7 +72,8 @@ public struct RaftSimulation: Sendable {
         let bootstrap = RaftBootstrap.newGroup(RaftConfiguration(voters: voters))
         var clockRandom = root.derive(stream: 4)
         for number in 1...(options.nodeCount + options.faults.spareNodes) {
-            let clock = SimClock(settings: options.clock, startAt: 0, random: &clockRandom)
+            let drift = options.clockDrifts.indices.contains(number - 1) ? options.clockDrifts[number - 1] : nil
+            let clock = SimClock(settings: options.clock, startAt: 0, drift: drift, random: &clockRandom)
             let isSpare = number > options.nodeCount
             nodes.append(
                 RaftSimNode(

@@ -12,6 +12,8 @@ public struct RaftSimulationOptions: Sendable {
     /// After healing, a leader must commit a new proposal within this many nominal ticks.
     public var livenessTicks: Int
     public var clock: SimClock.Settings
+    /// Per-node clock drift, by node id − 1, overriding the drawn drift where given.
+    public var clockDrifts: [Double] = []
     public var network: NetworkFaults
     public var disk: DiskFaults
     public var faults: FaultMix
@@ -21,6 +23,9 @@ public struct RaftSimulationOptions: Sendable {
     public var readMode: ReadMode
     /// The Raft settings every node uses (id and seed are filled in per node).
     public var raft: RaftTemplate
+    /// Check each confirmed read against the commits made before it (the `stale_read`
+    /// invariant). Off only to show that the history checker alone catches stale reads.
+    public var checksReadSafety = true
     /// How the simulated shell lays one output's entries and hard state on disk.
     public var persistence: Persistence
     /// Keep the last lines of the event trace, to print when the run fails.
