@@ -95,7 +95,7 @@ struct Coverage {
         runs += 1
         sizes.insert(report.options.nodeCount)
         readModes.insert(report.options.readMode)
-        profiles.insert(report.options.profile)
+        if let profile = report.options.profile { profiles.insert(profile) }
         let s = report.statistics
         total.crashes += s.crashes
         total.partitions += s.partitions

@@ -193,7 +193,7 @@ extension RaftSimulation {
         if !entries.isEmpty { invariants.appended(entries, on: nodes[slot].id, at: now) }
     }
 
-    /// The highest committed entry must still be on a majority of the voters' disks.
+    /// The highest committed entry must still be on enough of the voters' disks that every quorum holds it.
     private mutating func checkDurability() {
         let committed = invariants.maxCommitted
         let index = LogIndex(committed.index)

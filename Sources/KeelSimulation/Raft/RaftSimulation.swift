@@ -6,8 +6,9 @@ import KeelRaft
 /// linearizability at the end.
 ///
 /// After every step of every node, `RaftInvariants` checks election safety, log matching,
-/// leader completeness, state-machine safety and that the highest committed entry is on a
-/// majority of disks. After the chaos phase every fault heals; a leader must then commit a
+/// leader completeness, state-machine safety, that every confirmed read covers what was
+/// committed before it, and that the highest committed entry is on enough disks that every
+/// quorum holds it. After the chaos phase every fault heals; a leader must then commit a
 /// new proposal within `livenessTicks`. The same options always give the same run, event
 /// for event (`RaftSimulationReport.traceHash`).
 public struct RaftSimulation: Sendable {

@@ -154,8 +154,8 @@ public struct RaftSimulationOptions: Sendable {
         return options
     }
 
-    /// Index into `profiles` of the fault profile in force.
-    public private(set) var profile = 0
+    /// Index into `profiles` of the fault profile `forSeed` chose; nil for options shaped by hand.
+    public private(set) var profile: Int?
 
     mutating func applyProfile(_ index: Int, random: inout SimRandom) {
         profile = index

@@ -50,7 +50,7 @@ public struct RaftSimulationReport: Sendable {
     /// What to print for a failed run: the violation, the run's shape, and a command that
     /// replays exactly this seed (`filter` names the test to run).
     public func failureMessage(filter: String) -> String {
-        let profile = RaftSimulationOptions.profiles[options.profile]
+        let profile = options.profile.map { RaftSimulationOptions.profiles[$0] } ?? "custom"
         var lines = [
             "Raft simulation failed, seed \(seed) (\(options.nodeCount) nodes, profile \(profile), reads \(options.readMode)):",
             "  \(violation.map(String.init(describing:)) ?? "no violation")",
