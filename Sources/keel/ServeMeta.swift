@@ -52,6 +52,11 @@ struct ServeMeta: AsyncParsableCommand {
     @Option(name: .customLong("heartbeat-ms"), help: "Data node heartbeat interval in milliseconds.")
     var heartbeatMs: UInt64 = 500
 
+    @Option(
+        name: .customLong("replace-after-ms"),
+        help: "How long a shard that lost a replica waits for its node to come back before a new replica is placed elsewhere.")
+    var replaceAfterMs: UInt64 = 10_000
+
     func validate() throws {
         let peerMap = try MetaConfiguration.parsePeers(peers)
         guard peerMap[id] != nil || join else { throw ValidationError("--peers must list this member (\(id))") }
@@ -75,6 +80,7 @@ struct ServeMeta: AsyncParsableCommand {
         settings.leaseMs = leaseMs
         settings.heartbeatIntervalMs = heartbeatMs
         settings.suspectAfterMs = max(heartbeatMs * 4, 1000)
+        settings.replaceDownReplicaAfterMs = replaceAfterMs
         do {
             try settings.validate()
         } catch {
