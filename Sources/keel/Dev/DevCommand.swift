@@ -57,7 +57,7 @@ struct DevCommand: AsyncParsableCommand {
         guard replication != "raft" || replicas == 3 else {
             throw ValidationError("--replication raft runs 3 replicas per shard: pass --replicas 3")
         }
-        guard (1...1024).contains(initialShards) else { throw ValidationError("--initial-shards must be 1 to 1024") }
+        guard (1...256).contains(initialShards) else { throw ValidationError("--initial-shards must be 1 to 256") }
         guard (1...65535).contains(httpPort), (1...65000).contains(basePort) else {
             throw ValidationError("ports must be between 1 and 65535")
         }
