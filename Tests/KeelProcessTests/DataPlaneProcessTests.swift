@@ -9,8 +9,11 @@ import Testing
 /// while clients write, writes resume through the new primary, and every acknowledged
 /// write is readable afterwards with its value.
 @Suite(.serialized) struct DataPlaneProcessTests {
-    @Test func killingAPrimaryLosesNoAcknowledgedWrite() async throws {
-        let cluster = try TestCluster(initialShards: 2)
+    /// The same story for primary-backup and for the Raft baseline (whose "primary" is the
+    /// group's leader, named in the map once it asks).
+    @Test(arguments: ["primary-backup", "raft"])
+    func killingAPrimaryLosesNoAcknowledgedWrite(replication: String) async throws {
+        let cluster = try TestCluster(replicas: replication == "raft" ? 3 : 2, initialShards: 2) { $0.replication = replication }
         try cluster.start()
         do {
             try await cluster.waitUntilReady()
