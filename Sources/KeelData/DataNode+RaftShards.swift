@@ -74,6 +74,17 @@ extension DataNode {
         }
     }
 
+    /// Most write requests one proposal step takes (bounds the latency batching adds).
+    static var maxQueuedRaftWrites: Int { 256 }
+
+    /// Proposes what the groups queued: called when the loop has nothing else to do.
+    func flushRaftProposals(_ state: inout DataNodeState) async {
+        for id in state.raftShards.keys.sorted() {
+            guard let shard = state.raftShards[id], let input = shard.takeQueued() else { continue }
+            await carryOut(shard.step(input), shard, state)
+        }
+    }
+
     /// Ticks every group; a leader the map does not name yet asks to be named primary.
     func tickRaftShards(_ state: inout DataNodeState) async {
         let now = self.now
@@ -100,7 +111,8 @@ extension DataNode {
         }
         switch request {
         case .write(_, let mutations):
-            if let input = shard.propose(mutations, for: inbound) { await carryOut(shard.step(input), shard, state) }
+            shard.queue(mutations, for: inbound)
+            if shard.queuedCount >= Self.maxQueuedRaftWrites, let input = shard.takeQueued() { await carryOut(shard.step(input), shard, state) }
         case .get(_, let key, let consistency):
             let serve = { (store: StoredShard) -> DataResponse in
                 do throws(StorageError) {

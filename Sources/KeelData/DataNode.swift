@@ -92,8 +92,7 @@ public final class DataNode: Sendable {
                 tick(&state)
                 await tickRaftShards(&state)
             case .inbound(let inbound):
-                if await handleRaft(inbound, &state) { continue }
-                handle(inbound, &state)
+                if await !handleRaft(inbound, &state) { handle(inbound, &state) }
             case .mapChanges(let batches):
                 if state.view.apply(batches) {
                     await followMap(&state)
@@ -122,6 +121,7 @@ public final class DataNode: Sendable {
                 configuration.logger.warning("store copy failed", metadata: ["shard.id": "\(shard)", "error": "\(reason)"])
                 state.hosts[shard]?.importing = false
             }
+            if !state.raftShards.isEmpty, inbox.isEmpty { await flushRaftProposals(&state) }
         }
     }
 }

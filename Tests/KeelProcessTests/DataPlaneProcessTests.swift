@@ -138,4 +138,30 @@ final class Shared<Value: Sendable>: Sendable {
         }
         await cluster.shutdown()
     }
+
+    /// Every data node killed at once and started again: the shards come back from their
+    /// logs and stores (primary-backup: each restarted primary renews its epoch; Raft: the
+    /// groups elect again) and nothing acknowledged is missing.
+    @Test(arguments: ["primary-backup", "raft"])
+    func restartingEveryDataNodeLosesNothing(replication: String) async throws {
+        let cluster = try TestCluster(replicas: replication == "raft" ? 3 : 2, initialShards: 2) { $0.replication = replication }
+        try cluster.start()
+        do {
+            try await cluster.waitUntilReady()
+            for index in 0..<300 { _ = try await cluster.client.put("all/\(index)", Array("v\(index)".utf8)) }
+            let dataNodes = cluster.plan.data.map(\.name)
+            for name in dataNodes { cluster.cluster.crash(name) }
+            for name in dataNodes { try cluster.cluster.start(name) }
+            try await cluster.eventually("writes to be taken again", timeout: .seconds(60)) {
+                (try? await cluster.client.put("all/after", Array("x".utf8))) != nil
+            }
+            for index in 0..<300 {
+                #expect(try await cluster.client.get("all/\(index)")?.value == Array("v\(index)".utf8), "all/\(index)")
+            }
+        } catch {
+            await cluster.shutdown()
+            throw error
+        }
+        await cluster.shutdown()
+    }
 }

@@ -27,6 +27,7 @@ final class RaftShard {
     private var nextProposal: UInt64 = 1
     private var nextRead: UInt64 = 1
     private var proposals = PendingProposals<InboundRequest>()
+    private var queued: [Proposal] = []
     private var reads: [ReadRequestID: PendingRead] = [:]
     private var confirmedReads: [(index: KeelRaft.LogIndex, read: PendingRead)] = []
     /// When this node last asked the meta group to name it primary.
@@ -106,23 +107,34 @@ final class RaftShard {
 
     // MARK: Requests
 
-    /// A write batch to propose, or the refusal to answer at once.
-    func propose(_ mutations: [Mutation], for request: InboundRequest) -> RaftInput? {
+    /// Queues a write batch for the next proposal step, or refuses it at once. Writes that
+    /// arrive while the loop is busy go into one step, so one log fsync (group commit).
+    func queue(_ mutations: [Mutation], for request: InboundRequest) {
         guard isLeader else {
             request.respond(DataResponse.error(notLeader()))
-            return nil
+            return
         }
         if let outside = mutations.first(where: { !descriptor.range.contains($0.key) }) {
             request.respond(DataResponse.error(KeelError(
                 .keyOutOfRange, "key \(outside.key.count) bytes is outside shard \(id) \(descriptor.range)", shard: descriptor)))
-            return nil
+            return
         }
         writeCount += mutations.count
         let proposal = ProposalID(rawValue: nextProposal)
         nextProposal += 1
         proposals.add(proposal, request)
-        return .propose([Proposal(id: proposal, data: RaftShardEntry.encode(mutations))])
+        queued.append(Proposal(id: proposal, data: RaftShardEntry.encode(mutations)))
     }
+
+    /// The queued writes as one proposal step, if any.
+    func takeQueued() -> RaftInput? {
+        guard !queued.isEmpty else { return nil }
+        defer { queued = [] }
+        return .propose(queued)
+    }
+
+    /// Writes queued for the next proposal step.
+    var queuedCount: Int { queued.count }
 
     /// A linearizable read: confirmed by ReadIndex, served once the store has caught up.
     func read(for request: InboundRequest, _ serve: @escaping (StoredShard) -> DataResponse) -> RaftInput? {
