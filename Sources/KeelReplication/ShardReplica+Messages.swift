@@ -19,7 +19,7 @@ extension ShardReplica {
         switch message {
         case .prepare(_, let records, let commitPoint):
             guard sender == descriptor.primary, role == .backup || role == .learner else { return output }
-            accept(records, from: sender, &output)
+            accept(records, from: sender, now: now, &output)
             commit(through: min(commitPoint, acknowledgeable), &output)
         case .commit(_, let commitPoint):
             guard sender == descriptor.primary else { return output }
@@ -65,10 +65,10 @@ extension ShardReplica {
     /// Backup side of `prepare`: records that continue the part of the log known to agree
     /// with the primary's are taken (replacing a different record at the same LSN); a
     /// record beyond it asks the primary to send again from there.
-    private mutating func accept(_ records: [ReplicationRecord], from primary: DataNodeID, _ output: inout ReplicaOutput) {
+    private mutating func accept(_ records: [ReplicationRecord], from primary: DataNodeID, now: MonotonicTime, _ output: inout ReplicaOutput) {
         for record in records where record.lsn > matched {
             guard record.lsn == matched.next else {
-                requestGap(from: primary, &output)
+                requestGap(from: primary, now: now, &output)
                 return
             }
             if record.lsn <= lastLSN {
@@ -88,10 +88,10 @@ extension ShardReplica {
     }
 
     /// Asks the primary to resend from just after the agreeing part of the log, once per gap.
-    private mutating func requestGap(from primary: DataNodeID, _ output: inout ReplicaOutput) {
+    private mutating func requestGap(from primary: DataNodeID, now: MonotonicTime, _ output: inout ReplicaOutput) {
         let expected = matched.next
-        guard gapRequested != expected else { return }
-        gapRequested = expected
+        if let asked = gapRequested, asked.expected == expected, now.duration(since: asked.at) < config.commitHeartbeat { return }
+        gapRequested = (expected, now)
         output.send(.prepareGap(epoch: descriptor.epoch, expected: expected), to: primary)
     }
 

@@ -60,9 +60,10 @@ public struct ShardReplica: Sendable {
     /// epoch always name one record.
     var awaitingNewEpoch = false
     var lastEpochRequest: MonotonicTime?
-    /// Backup: the last `prepareGap` asked for, so that a burst of out-of-order records
-    /// asks once (the primary's retransmission timer covers a lost request).
-    var gapRequested: LSN?
+    /// Backup: the last `prepareGap` asked for and when, so that a burst of out-of-order
+    /// records asks once; the same gap is asked again after `commitHeartbeat` (the request
+    /// or its resend may have been lost).
+    var gapRequested: (expected: LSN, at: MonotonicTime)?
     var reportedCaughtUp: Set<DataNodeID> = []
 
     #if DEBUG

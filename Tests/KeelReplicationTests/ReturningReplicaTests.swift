@@ -76,3 +76,50 @@ import Testing
         #expect(cluster.metaRequests.contains(.promoteLearner(node: n1, epoch: rejoin.epoch)))
     }
 }
+
+extension ReturningReplicaTests {
+    @Test func aLostGapRequestIsAskedAgain() throws {
+        let n3: DataNodeID = "n3"
+        var cluster = ReplicaHarness(primary: n1, backups: [n2, n3])
+        for index in 0..<3 { _ = cluster.put("k", "a\(index)", at: n1) }
+        cluster.deliverAll()
+        // n3 holds records durably that its store has not applied, then dies and is removed.
+        cluster.nodes[n3]!.slowDisk = false
+        _ = cluster.put("k", "b", at: n1)
+        cluster.deliverAll(maxMessages: 2)  // n3 gets the prepare, not yet the next commit point
+        cluster.crash(n3)
+        var removed = cluster.descriptor
+        removed.epoch = removed.epoch.next
+        removed.backups = [n2]
+        cluster.reconfigure(removed)
+        cluster.grantLease(to: n1)
+        cluster.deliverAll()
+        for index in 0..<3 { _ = cluster.put("k", "c\(index)", at: n1) }
+        cluster.deliverAll()
+
+        // It comes back as a learner; its first request for a resend is lost.
+        cluster.restart(n3)
+        var rejoin = cluster.descriptor
+        rejoin.epoch = rejoin.epoch.next
+        rejoin.learners = [n3]
+        cluster.reconfigure(rejoin)
+        cluster.grantLease(to: n1)
+        var droppedGaps = 0
+        for _ in 0..<20 {
+            let before = cluster.network.count
+            cluster.network.removeAll { message in
+                guard droppedGaps == 0, case .prepareGap = message.message else { return false }
+                return true
+            }
+            droppedGaps += before - cluster.network.count
+            cluster.deliverAll(maxMessages: 1)
+        }
+        for _ in 0..<10 {
+            cluster.advance(.milliseconds(200))
+            cluster.deliverAll()
+        }
+        #expect(cluster.value("k", at: n3) == "c2")
+        #expect(cluster.metaRequests.contains(.promoteLearner(node: n3, epoch: rejoin.epoch)))
+        print("prepareGap messages dropped: \(droppedGaps)")
+    }
+}
