@@ -100,7 +100,8 @@ let package = Package(
         .target(
             name: "KeelData",
             dependencies: [
-                "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelReplication", "KeelStorage", "KeelTransport",
+                "KeelCluster", "KeelDataProtocol", "KeelMetaClient", "KeelRaft", "KeelRaftStorage", "KeelRaftWire", "KeelReplication", "KeelStorage",
+                "KeelTransport",
                 "KeelTypes", "KeelWire", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -18,43 +18,12 @@ STREAM_BYTES=${STREAM_BYTES:-$((1 << 30))}
 DIR=$(mktemp -d /tmp/keel-bench-XXXXXX)
 PORT=${PORT:-18480}
 BASE=${BASE:-18400}
-trap 'kill $DEV 2>/dev/null; wait $DEV 2>/dev/null; rm -rf "$DIR"' EXIT
+# shellcheck source=lib.sh
+source Benchmarks/cluster/lib.sh
+DEV=
+trap 'stop_cluster; rm -rf "$DIR"' EXIT
 
-"$KEEL" dev --dir "$DIR/cluster" --http-port "$PORT" --base-port "$BASE" --initial-shards 8 > "$DIR/dev.log" 2>&1 &
-DEV=$!
-for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
-ROUTER_PID=$(pgrep -f "router --listen 127.0.0.1:$PORT" | head -1)
-
-generate() {  # generate KIND COUNT > file ; KIND = small | large
-  python3 - "$1" "$2" <<'PY'
-import base64, os, sys
-kind, count = sys.argv[1], int(sys.argv[2])
-out = sys.stdout
-if kind == "small":
-    value = "v" * 100
-    for i in range(count):
-        out.write('{"key":"small/%08d","value":"%s"}\n' % (i, value))
-else:
-    blob = base64.b64encode(os.urandom(64 * 1024)).decode()
-    for i in range(count):
-        out.write('{"key":"large/%06d","value_b64":"%s"}\n' % (i, blob))
-PY
-}
-
-load() {  # load NAME FILE RECORDS
-  local bytes start end
-  bytes=$(stat -c %s "$2")
-  start=$(date +%s.%N)
-  curl -sf -X POST -H 'Content-Type: application/x-ndjson' --data-binary @"$2" "http://127.0.0.1:$PORT/v1/bulk" > "$DIR/$1.json"
-  end=$(date +%s.%N)
-  python3 - "$1" "$3" "$bytes" "$start" "$end" "$DIR/$1.json" <<'PY'
-import json, sys
-name, records, size, start, end, result = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
-answer = json.load(open(result))
-seconds = end - start
-print(f"{name:>12}: {records} records, {size/1e6:.1f} MB body, {seconds:.2f} s -> {answer['written']/seconds:,.0f} records/s, {size/seconds/1e6:.1f} MB/s (written {answer['written']}, failed {answer['failed']})")
-PY
-}
+start_cluster "$PORT" "$BASE" --initial-shards 8
 
 generate small "$RECORDS_SMALL" > "$DIR/small.ndjson"
 load "100 B values" "$DIR/small.ndjson" "$RECORDS_SMALL"

@@ -53,6 +53,12 @@ extension ClusterMap {
                 shard.backups.append(old)
                 shard.primary = target
             }
+        case .renewEpoch(let id, let epoch, let primary):
+            return try reconfigure(id, epoch) { shard throws(ClusterError) in
+                guard shard.primary == primary else {
+                    throw ClusterError(.invalidReplicaSet, "\(primary) is not the primary of shard \(id)")
+                }
+            }
         case .removeReplica(let id, let epoch, let node):
             return try reconfigure(id, epoch) { shard throws(ClusterError) in
                 guard shard.backups.contains(node) || shard.learners.contains(node) else {

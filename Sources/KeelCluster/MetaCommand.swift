@@ -20,6 +20,9 @@ public enum MetaCommand: Sendable, Codable, Hashable {
     case failover(shard: ShardID, expectedEpoch: Epoch, newPrimary: DataNodeID)
     /// Graceful hand-over: the old primary stays as a backup.
     case transferPrimary(shard: ShardID, expectedEpoch: Epoch, to: DataNodeID)
+    /// A primary restarted: it may have written in its epoch before it crashed, so it gets
+    /// a new epoch with the same configuration before it writes again.
+    case renewEpoch(shard: ShardID, expectedEpoch: Epoch, primary: DataNodeID)
     /// Removes a backup or learner (a failed backup, or the source of a finished move).
     case removeReplica(shard: ShardID, expectedEpoch: Epoch, node: DataNodeID)
     /// Adds a learner, which catches up before it counts.
@@ -42,6 +45,7 @@ public enum MetaCommand: Sendable, Codable, Hashable {
         case .placeShard: "place_shard"
         case .failover: "failover"
         case .transferPrimary: "transfer_primary"
+        case .renewEpoch: "renew_epoch"
         case .removeReplica: "remove_replica"
         case .addLearner: "add_learner"
         case .promoteLearner: "promote_learner"

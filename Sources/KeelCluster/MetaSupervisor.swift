@@ -141,6 +141,9 @@ public struct MetaSupervisor: Sendable {
         let liveNodes = Set(shard.allReplicas.filter { isAlive($0, now: now, window: settings.suspectAfter) })
         let alive = { (node: DataNodeID) in liveNodes.contains(node) }
         guard let primary = shard.primary else { return place(shard, now: now, map: map, placement: &placement) }
+        // A Raft baseline shard elects its own leader and is never reconfigured; its
+        // leader asks to be named primary (`transferPrimary`) so routers find it.
+        guard settings.replication == .primaryBackup else { return nil }
         if !alive(primary) {
             return failover(shard, now: now, settings: settings, alive: alive)
         }

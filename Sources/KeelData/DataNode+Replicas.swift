@@ -163,6 +163,7 @@ extension DataNode {
         switch need {
         case .removeReplica(let node, let epoch): request = .replicaUnreachable(shard: shard, epoch: epoch, node: node)
         case .promoteLearner(let node, let epoch): request = .learnerCaughtUp(shard: shard, epoch: epoch, node: node)
+        case .renewEpoch(let node, let epoch): request = .primaryRestarted(shard: shard, epoch: epoch, node: node)
         }
         let (meta, logger) = (self.meta, configuration.logger)
         Task {

@@ -90,11 +90,12 @@ public final class DataNode: Sendable {
             case .tick:
                 tickQueued.store(false, ordering: .releasing)
                 tick(&state)
+                await tickRaftShards(&state)
             case .inbound(let inbound):
-                handle(inbound, &state)
+                if await !handleRaft(inbound, &state) { handle(inbound, &state) }
             case .mapChanges(let batches):
                 if state.view.apply(batches) {
-                    reconcileReplicas(&state)
+                    await followMap(&state)
                 } else {
                     inbox.pushUrgent(.needFullMap)
                 }
@@ -102,7 +103,7 @@ public final class DataNode: Sendable {
                 // A lagging meta follower may answer with an older map: never go back.
                 guard view.version >= state.view.version else { continue }
                 state.view = view
-                reconcileReplicas(&state)
+                await followMap(&state)
             case .needFullMap:
                 fetchFullMap()
             case .heartbeatReply(let reply, let sentAt):
@@ -120,6 +121,18 @@ public final class DataNode: Sendable {
                 configuration.logger.warning("store copy failed", metadata: ["shard.id": "\(shard)", "error": "\(reason)"])
                 state.hosts[shard]?.importing = false
             }
+            if !state.raftShards.isEmpty, inbox.isEmpty { await flushRaftProposals(&state) }
+        }
+    }
+}
+
+extension DataNode {
+    /// Opens, reconfigures and retires replicas as the map says.
+    func followMap(_ state: inout DataNodeState) async {
+        if isRaftMode(state) {
+            await reconcileRaftShards(&state)
+        } else {
+            reconcileReplicas(&state)
         }
     }
 }

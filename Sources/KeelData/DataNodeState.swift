@@ -10,6 +10,8 @@ struct DataNodeState {
     let store: ShardStore
     var view = ClusterView()
     var hosts: [ShardID: ShardHost] = [:]
+    /// The Raft baseline's shards (`--replication raft`), opened when the map names them.
+    var raftShards: [ShardID: RaftShard] = [:]
     var nextRequestID: UInt64 = 1
     var lastHeartbeat = MonotonicTime.zero
     var heartbeatInFlight = false
@@ -21,9 +23,13 @@ struct DataNodeState {
 
     func logDirectory(_ shard: ShardID) -> String { configuration.directory + "/logs/\(shard.rawValue)" }
 
+    /// Where a Raft baseline shard keeps its Raft log and hard state.
+    func raftDirectory(_ shard: ShardID) -> String { configuration.directory + "/raft/\(shard.rawValue)" }
+
     /// Reopens every replica found on disk; configurations arrive with the map.
     mutating func recover() throws {
-        for id in store.shardIDs {
+        for id in store.shardIDs where !FileManager.default.fileExists(atPath: raftDirectory(id)) {
+            // (A Raft baseline shard is reopened when the map arrives: see RaftShard.)
             let stored = try store.shard(id)
             if try stored.isImporting {
                 // An interrupted store copy is worthless: start over when the map says so.
@@ -51,6 +57,10 @@ struct DataNodeState {
         for host in hosts.values {
             host.log.close()
             for export in host.exports.values { export.export.close() }
+        }
+        for shard in raftShards.values {
+            shard.failPending("the data node is shutting down")
+            shard.storage.close()
         }
     }
 

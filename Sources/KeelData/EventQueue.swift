@@ -102,6 +102,9 @@ final class EventQueue<Event: Sendable>: Sendable {
         }
     }
 
+    /// Whether no event waits right now (the loop uses it to flush what it batched).
+    var isEmpty: Bool { state.withLock { $0.urgent.count == $0.urgentHead && $0.normalCount == 0 } }
+
     /// The next event, urgent ones first; nil once closed and drained.
     func next() async -> Event? {
         if let event = takeReleasingProducer() { return event }

@@ -79,6 +79,9 @@ extension MetaMember {
             let command = supervisor.replicaUnreachable(shard: shard, epoch: epoch, node: node, now: now)
             state.supervisor = supervisor
             return [state.propose(command, answering: inbound)]
+        case .primaryRestarted(let shard, let epoch, let node):
+            guard requireLeader() else { return [] }
+            return [state.propose(.renewEpoch(shard: shard, expectedEpoch: epoch, primary: node), answering: inbound)]
         case .learnerCaughtUp(let shard, let epoch, let node):
             guard requireLeader() else { return [] }
             return [state.propose(.promoteLearner(shard: shard, expectedEpoch: epoch, node: node), answering: inbound)]

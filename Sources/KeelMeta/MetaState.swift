@@ -20,9 +20,8 @@ struct MetaState {
 
     private var nextProposal: UInt64 = 1
     private var nextRead: UInt64 = 1
-    /// Proposals appended but not yet applied: index → (term, who waits).
-    private var proposalsByIndex: [LogIndex: (term: Term, waiter: InboundRequest?)] = [:]
-    private var proposalWaiters: [ProposalID: InboundRequest] = [:]
+    /// Callers waiting for their proposals to apply.
+    private var proposals = PendingProposals<InboundRequest>()
     private var readWaiters: [ReadRequestID: ReadWaiter] = [:]
     private var confirmedReads: [(index: LogIndex, waiter: ReadWaiter)] = []
     private var watches: [(fromVersion: UInt64, deadline: MonotonicTime, request: InboundRequest)] = []
@@ -61,14 +60,11 @@ struct MetaState {
         }
         for entry in output.committedEntries { apply(entry, logger: logger) }
         if !output.committedEntries.isEmpty { answerWatches() }
-        for accepted in output.acceptedProposals {
-            proposalsByIndex[accepted.index] = (accepted.term, proposalWaiters.removeValue(forKey: accepted.id))
-        }
-        for rejected in output.rejectedProposals {
-            let failure = rejected.reason.code == "not_leader"
+        for (request, reason) in proposals.absorb(output) {
+            let failure = reason.code == "not_leader"
                 ? MetaFailure.notLeader(leaderAddress)
-                : MetaFailure(code: rejected.reason.code, message: "the meta leader refused the proposal")
-            proposalWaiters.removeValue(forKey: rejected.id)?.respond(MetaResponseFrame(.error(failure)))
+                : MetaFailure(code: reason.code, message: "the meta leader refused the proposal")
+            request.respond(MetaResponseFrame(.error(failure)))
         }
         for read in output.readStates {
             guard let waiter = readWaiters.removeValue(forKey: read.id) else { continue }
@@ -85,10 +81,14 @@ struct MetaState {
 
     private mutating func apply(_ entry: Entry, logger: Logger) {
         defer { applied = entry.index }
-        let waiter = proposalsByIndex.removeValue(forKey: entry.index)
+        let resolution = proposals.resolve(entry)
+        let replaced = MetaResponseFrame(.error(MetaFailure(code: "leadership_lost", message: "the proposal was replaced by a new leader's entry")))
         switch entry.kind {
         case .empty:
-            waiter?.waiter?.respond(MetaResponseFrame(.error(MetaFailure(code: "leadership_lost", message: "the proposal was replaced"))))
+            switch resolution {
+            case .committed(let request), .replaced(let request): request.respond(replaced)
+            case nil: break
+            }
         case .configChange:
             if let change = try? ConfigChange(decoding: entry.data) {
                 if change.operation == .remove {
@@ -97,7 +97,11 @@ struct MetaState {
                     peers[change.node] = address
                 }
             }
-            waiter?.waiter?.respond(MetaResponseFrame(entry.term == waiter?.term ? .ok : .error(MetaFailure(code: "leadership_lost", message: "the change was replaced"))))
+            switch resolution {
+            case .committed(let request): request.respond(MetaResponseFrame(.ok))
+            case .replaced(let request): request.respond(replaced)
+            case nil: break
+            }
         case .normal:
             let result: Result<VersionedChanges, ClusterError>
             do {
@@ -107,15 +111,21 @@ struct MetaState {
                 result = .failure(error)
             }
             if case .success(let changes) = result { changeLog.append(changes) }
-            guard let waiter, let request = waiter.waiter else { return }
-            guard waiter.term == entry.term else {
-                request.respond(MetaResponseFrame(.error(MetaFailure(code: "leadership_lost", message: "the proposal was replaced by a new leader's entry"))))
-                return
+            switch resolution {
+            case .committed(let request):
+                respond(request, with: result)
+            case .replaced(let request):
+                request.respond(replaced)
+            case nil:
+                break
             }
-            switch result {
-            case .success(let changes): request.respond(MetaResponseFrame(.applied(changes)))
-            case .failure(let error): request.respond(MetaResponseFrame(.error(MetaFailure(code: error.code.rawValue, message: error.message))))
-            }
+        }
+    }
+
+    private func respond(_ request: InboundRequest, with result: Result<VersionedChanges, ClusterError>) {
+        switch result {
+        case .success(let changes): request.respond(MetaResponseFrame(.applied(changes)))
+        case .failure(let error): request.respond(MetaResponseFrame(.error(MetaFailure(code: error.code.rawValue, message: error.message))))
         }
     }
 
@@ -139,11 +149,10 @@ struct MetaState {
         }
         supervisor = nil
         // Proposals this member accepted as leader may still commit under the next leader.
-        for (_, pending) in proposalsByIndex {
-            pending.waiter?.respond(MetaResponseFrame(.error(MetaFailure(
+        for request in proposals.abandonAll() {
+            request.respond(MetaResponseFrame(.error(MetaFailure(
                 code: "leadership_lost", message: "the meta leader changed; the command may still be applied", maybeApplied: true))))
         }
-        proposalsByIndex.removeAll()
     }
 
     private mutating func answerConfirmedReads() {
@@ -167,14 +176,14 @@ struct MetaState {
     mutating func propose(_ command: MetaCommand, answering request: InboundRequest?) -> RaftInput {
         let id = ProposalID(rawValue: nextProposal)
         nextProposal += 1
-        if let request { proposalWaiters[id] = request }
+        if let request { proposals.add(id, request) }
         return .propose([Proposal(id: id, data: command.encoded())])
     }
 
     mutating func proposeConfigChange(_ change: ConfigChange, answering request: InboundRequest?) -> RaftInput {
         let id = ProposalID(rawValue: nextProposal)
         nextProposal += 1
-        if let request { proposalWaiters[id] = request }
+        if let request { proposals.add(id, request) }
         return .proposeConfigChange(id, change)
     }
 

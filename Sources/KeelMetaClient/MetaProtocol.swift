@@ -21,6 +21,8 @@ public enum MetaRequest: Sendable, Codable, Hashable {
     case propose(MetaCommand)
     /// A primary cannot reach a replica of its configuration at `epoch`.
     case replicaUnreachable(shard: ShardID, epoch: Epoch, node: DataNodeID)
+    /// A primary restarted and needs a new epoch before it writes (see `MetaCommand.renewEpoch`).
+    case primaryRestarted(shard: ShardID, epoch: Epoch, node: DataNodeID)
     /// A learner has caught up and can be promoted.
     case learnerCaughtUp(shard: ShardID, epoch: Epoch, node: DataNodeID)
     /// The meta group's members, leader and terms.

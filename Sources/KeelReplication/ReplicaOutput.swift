@@ -38,4 +38,7 @@ public enum MetaRequestNeed: Hashable, Sendable {
     case removeReplica(node: DataNodeID, epoch: Epoch)
     /// A learner has caught up: promote it at `epoch`.
     case promoteLearner(node: DataNodeID, epoch: Epoch)
+    /// This replica became primary of `epoch` right after it (re)started: it may have
+    /// written in that epoch before, so it needs a new one (same configuration).
+    case renewEpoch(node: DataNodeID, epoch: Epoch)
 }

@@ -2,24 +2,40 @@ import KeelTypes
 
 extension ShardReplica {
     /// A new configuration from the meta group. Older epochs are ignored.
+    ///
+    /// A replica built from disk knows no epoch (`.zero`); if its first configuration
+    /// makes it primary, it may have written in that epoch before it crashed, so it asks
+    /// for a new epoch and writes nothing until it has one.
     public mutating func configure(_ new: ShardDescriptor, now: MonotonicTime) -> ReplicaOutput {
         var output = ReplicaOutput()
         guard new.id == descriptor.id, new.epoch > descriptor.epoch else { return output }
-        let wasPrimary = role == .primary
+        let wasPrimary = role == .primary && !awaitingNewEpoch
+        let freshFromDisk = descriptor.epoch == .zero
         descriptor = new
+        // A new epoch may have a new primary, or the same one restarted with a shorter
+        // log: what agreed with the old epoch's primary is known to agree only up to the
+        // commit point.
+        matched = committed
+        gapRequested = nil
+        awaitingNewEpoch = false
         switch role {
+        case .primary where freshFromDisk:
+            stepDown(&output)
+            awaitingNewEpoch = true
+            requestNewEpoch(now: now, &output)
         case .primary:
             becomePrimary(keepingState: wasPrimary, now: now, &output)
-        case .backup:
-            stepDown(&output)
-        case .learner:
-            // A stale tail is replaced record by record by the primary's reconciliation and
-            // prepares; cutting it here could drop records this replica acknowledged.
-            stepDown(&output)
-        case .inactive:
+        case .backup, .learner, .inactive:
+            // A learner's stale tail is replaced record by record by the primary's
+            // reconciliation and prepares; cutting it here could drop records it acknowledged.
             stepDown(&output)
         }
         return output
+    }
+
+    mutating func requestNewEpoch(now: MonotonicTime, _ output: inout ReplicaOutput) {
+        lastEpochRequest = now
+        output.requests.append(.renewEpoch(node: node, epoch: descriptor.epoch))
     }
 
     /// The meta group granted (or renewed) the primary lease for `epoch` until `until`
@@ -114,6 +130,7 @@ extension ShardReplica {
         log.removeLast(dropped.count)
         durable = min(durable, keep)
         committed = min(committed, keep)
+        matched = min(matched, keep)
         output.truncateAfter = keep
         output.append = []
     }

@@ -12,13 +12,17 @@ extension ShardReplica {
             advanceCommit(&output)
         case .backup, .learner:
             if let primary = descriptor.primary {
-                output.send(.prepareAck(epoch: descriptor.epoch, durable: durable), to: primary)
+                output.send(.prepareAck(epoch: descriptor.epoch, durable: acknowledgeable), to: primary)
             }
         case .inactive:
             break
         }
         return output
     }
+
+    /// Backup and learner: what this replica may acknowledge: durable, and agreeing with
+    /// the current primary's log.
+    var acknowledgeable: LSN { min(durable, matched) }
 
     /// The shell applied committed records through `lsn` to the store (durably).
     public mutating func applied(through lsn: LSN) {
@@ -58,6 +62,7 @@ extension ShardReplica {
         durable = lsn
         committed = lsn
         applied = lsn
+        matched = lsn
         window = [:]
         output.truncateAfter = lsn
         if let primary = descriptor.primary {
@@ -70,6 +75,10 @@ extension ShardReplica {
     public mutating func tick(now: MonotonicTime) -> ReplicaOutput {
         var output = ReplicaOutput()
         guard role == .primary else { return output }
+        if awaitingNewEpoch {
+            if now.duration(since: lastEpochRequest ?? .zero) >= config.backupTimeout { requestNewEpoch(now: now, &output) }
+            return output
+        }
         for peer in peers.keys.sorted() {
             guard var state = peers[peer] else { continue }
             let silence = now.duration(since: state.lastHeard)

@@ -19,15 +19,15 @@ extension ShardReplica {
         switch message {
         case .prepare(_, let records, let commitPoint):
             guard sender == descriptor.primary, role == .backup || role == .learner else { return output }
-            accept(records, from: sender, &output)
-            commit(through: min(commitPoint, durable), &output)
+            accept(records, from: sender, now: now, &output)
+            commit(through: min(commitPoint, acknowledgeable), &output)
         case .commit(_, let commitPoint):
             guard sender == descriptor.primary else { return output }
-            commit(through: min(commitPoint, durable), &output)
+            commit(through: min(commitPoint, acknowledgeable), &output)
         case .reconcile(_, let last, let lastEpoch, let commitPoint):
             guard sender == descriptor.primary, role == .backup || role == .learner else { return output }
             answerReconcile(last: last, lastEpoch: lastEpoch, commitPoint: commitPoint, from: sender, &output)
-            commit(through: min(commitPoint, durable), &output)
+            commit(through: min(commitPoint, acknowledgeable), &output)
         case .reconcileReply(_, let last, let lastEpoch):
             guard role == .primary, var peer = peers[sender] else { return output }
             peer.lastHeard = now
@@ -62,44 +62,71 @@ extension ShardReplica {
         return output
     }
 
-    /// Backup side of `prepare`: append records that continue the log; report a gap.
-    private mutating func accept(_ records: [ReplicationRecord], from primary: DataNodeID, _ output: inout ReplicaOutput) {
-        for record in records {
-            if record.lsn <= lastLSN {
-                // A resend of what we have, or (after a failover) a different record at a
-                // position not known to be committed: take the primary's.
-                guard record.lsn > committed, self.record(at: record.lsn)?.epoch != record.epoch else { continue }
-                truncate(after: record.lsn.previous, &output)
-            }
-            guard record.lsn == lastLSN.next else {
-                output.send(.prepareGap(epoch: descriptor.epoch, expected: lastLSN.next), to: primary)
+    /// Backup side of `prepare`: records that continue the part of the log known to agree
+    /// with the primary's are taken (replacing a different record at the same LSN); a
+    /// record beyond it asks the primary to send again from there.
+    private mutating func accept(_ records: [ReplicationRecord], from primary: DataNodeID, now: MonotonicTime, _ output: inout ReplicaOutput) {
+        for record in records where record.lsn > matched {
+            guard record.lsn == matched.next else {
+                requestGap(from: primary, now: now, &output)
                 return
+            }
+            if record.lsn <= lastLSN {
+                // An LSN and an epoch name one record: the same one is kept (a resend, or
+                // a tail that turns out to agree); a different one replaces the tail.
+                if self.record(at: record.lsn)?.epoch == record.epoch {
+                    matched = record.lsn
+                    continue
+                }
+                truncate(after: record.lsn.previous, &output)
             }
             log.append(record)
             output.append.append(record)
+            matched = record.lsn
         }
+        gapRequested = nil
+    }
+
+    /// Asks the primary to resend from just after the agreeing part of the log, once per gap.
+    private mutating func requestGap(from primary: DataNodeID, now: MonotonicTime, _ output: inout ReplicaOutput) {
+        let expected = matched.next
+        if let asked = gapRequested, asked.expected == expected, now.duration(since: asked.at) < config.commitHeartbeat { return }
+        gapRequested = (expected, now)
+        output.send(.prepareGap(epoch: descriptor.epoch, expected: expected), to: primary)
     }
 
     /// Backup side of reconciliation: match the new primary's log, which ends at `last`.
     ///
     /// Three rules keep it from losing anything:
-    /// * records at or below a known commit point (the backup's own, or the one the primary
-    ///   sends) are identical everywhere and are never cut;
+    /// * records at or below a known commit point are identical everywhere and are never
+    ///   cut: this replica's own, and for a backup (a member of the configuration, which
+    ///   holds every committed record) the one the primary sends; nor are records already
+    ///   known to agree with this primary's log (`matched`);
     /// * records the current epoch's primary wrote are authoritative: a reconcile that would
     ///   cut them is a delayed or duplicated one, and changes nothing;
     /// * the answer names the durable end of the log, never records still being written,
     ///   because the primary counts the answer as an acknowledgement.
+    ///
+    /// Beyond the commit point, where the logs agree is decided by the record at `last`
+    /// (an LSN and an epoch name one record). A learner's tail may have been written under
+    /// an older primary, so for a learner the primary's commit point proves nothing.
     private mutating func answerReconcile(
         last: LSN, lastEpoch: Epoch, commitPoint: LSN, from primary: DataNodeID, _ output: inout ReplicaOutput
     ) {
         let stale = log.contains { $0.lsn > last && $0.epoch == descriptor.epoch }
         if !stale {
-            let knownCommitted = max(committed, min(commitPoint, lastLSN))
-            if last <= max(logBase, knownCommitted) || (last <= lastLSN && record(at: last)?.epoch == lastEpoch) {
-                truncate(after: max(last, knownCommitted), &output)
+            // Never cut below what is known to agree with this primary (a delayed reconcile
+            // may name an earlier end of its log).
+            let known = max(matched, role == .backup ? max(committed, min(commitPoint, lastLSN)) : committed)
+            if last <= max(logBase, known) || (last <= lastLSN && lastEpoch != .zero && record(at: last)?.epoch == lastEpoch) {
+                truncate(after: max(last, known), &output)
+                matched = lastLSN
             } else if last <= lastLSN {
-                // A different record at `last`: everything after the committed point is suspect.
-                truncate(after: knownCommitted, &output)
+                // A different record at `last`: everything after what is known is suspect.
+                truncate(after: known, &output)
+                matched = lastLSN
+            } else {
+                matched = known
             }
         }
         let mine = min(lastLSN, durable)
@@ -110,8 +137,11 @@ extension ShardReplica {
     private mutating func reconcileReplied(_ peer: DataNodeID, last: LSN, lastEpoch: Epoch, _ output: inout ReplicaOutput) {
         guard var state = peers[peer], !state.reconciled else { return }
         // `lastEpoch` zero: the record is below the replica's log, so applied there, so
-        // committed, so identical to ours.
-        let matches = last == .zero || last <= logBase || (last <= lastLSN && (lastEpoch == .zero || record(at: last)?.epoch == lastEpoch))
+        // committed, so identical to ours. Below our own log (trimmed, so committed) a
+        // backup's record is the committed one; a learner's may be older and is probed.
+        let matches =
+            last == .zero || lastEpoch == .zero
+            || (last <= logBase ? descriptor.backups.contains(peer) : (last <= lastLSN && record(at: last)?.epoch == lastEpoch))
         guard matches else {
             // Walk back one record at a time (bounded by the uncommitted window).
             let probe = min(last, lastLSN).previous

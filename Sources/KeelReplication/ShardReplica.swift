@@ -29,6 +29,11 @@ public struct ShardReplica: Sendable {
     public internal(set) var durable: LSN
     public internal(set) var committed: LSN
     public internal(set) var applied: LSN
+    /// Backup and learner: the log agrees with the current primary's through here (a
+    /// reconcile matched, or the primary's records arrived in order after it). Commits and
+    /// acknowledgements never go beyond it: a tail written under an older primary may
+    /// differ from the current primary's log at the same LSNs.
+    var matched: LSN
 
     // Primary state.
     var leaseUntil: MonotonicTime?
@@ -49,6 +54,16 @@ public struct ShardReplica: Sendable {
     /// Bytes of records after the commit point (see `uncommittedBytes`).
     var pendingBytes = 0
     var requestedRemoval: Set<DataNodeID> = []
+    /// A primary that learned its epoch from the map after a (re)start may already have
+    /// written records in that epoch before it crashed; it writes nothing until the meta
+    /// group gives it a new epoch (`MetaRequestNeed.renewEpoch`), so that an LSN and an
+    /// epoch always name one record.
+    var awaitingNewEpoch = false
+    var lastEpochRequest: MonotonicTime?
+    /// Backup: the last `prepareGap` asked for and when, so that a burst of out-of-order
+    /// records asks once; the same gap is asked again after `commitHeartbeat` (the request
+    /// or its resend may have been lost).
+    var gapRequested: (expected: LSN, at: MonotonicTime)?
     var reportedCaughtUp: Set<DataNodeID> = []
 
     #if DEBUG
@@ -73,6 +88,7 @@ public struct ShardReplica: Sendable {
         self.logBase = applied
         self.log = log.filter { $0.lsn > applied }
         self.durable = self.log.last?.lsn ?? applied
+        self.matched = applied
         self.pendingBytes = self.log.reduce(0) { $0 + $1.sizeBytes }
         precondition(self.log.enumerated().allSatisfy { $0.element.lsn.rawValue == applied.rawValue + UInt64($0.offset) + 1 }, "log must be contiguous after the applied point")
     }
@@ -98,6 +114,9 @@ public struct ShardReplica: Sendable {
     public func servingError(now: MonotonicTime) -> KeelError? {
         guard role == .primary else {
             return KeelError(.notPrimary, "\(node) is not the primary of shard \(descriptor.id)", shard: descriptor)
+        }
+        if awaitingNewEpoch {
+            return KeelError(.shardUnavailable, "the primary of shard \(descriptor.id) restarted and waits for a new epoch", shard: descriptor)
         }
         if !isReconciled {
             return KeelError(.shardUnavailable, "shard \(descriptor.id) has a new primary that is still reconciling", shard: descriptor)

@@ -31,8 +31,8 @@ struct ServeMeta: AsyncParsableCommand {
     @Option(help: "Folder for the member's Raft log and snapshots.")
     var dir: String
 
-    @Option(help: "Bootstrap: copies of every shard, primary included.")
-    var replicas: Int = 2
+    @Option(help: "Bootstrap: copies of every shard, primary included (default 2; the raft baseline runs 3).")
+    var replicas: Int?
 
     @Option(help: "Bootstrap: primary-backup or raft.")
     var replication: String = "primary-backup"
@@ -52,6 +52,11 @@ struct ServeMeta: AsyncParsableCommand {
     @Option(name: .customLong("heartbeat-ms"), help: "Data node heartbeat interval in milliseconds.")
     var heartbeatMs: UInt64 = 500
 
+    @Option(
+        name: .customLong("replace-after-ms"),
+        help: "How long a shard that lost a replica waits for its node to come back before a new replica is placed elsewhere.")
+    var replaceAfterMs: UInt64 = 10_000
+
     func validate() throws {
         let peerMap = try MetaConfiguration.parsePeers(peers)
         guard peerMap[id] != nil || join else { throw ValidationError("--peers must list this member (\(id))") }
@@ -62,19 +67,16 @@ struct ServeMeta: AsyncParsableCommand {
 
     func settings() throws -> ClusterSettings {
         var settings = ClusterSettings()
-        settings.replicas = replicas
         guard let mode = ReplicationMode(rawValue: replication) else {
             throw ValidationError("--replication must be primary-backup or raft")
         }
-        guard mode == .primaryBackup else {
-            // The flag is part of the interface; the data nodes do not run Raft shards yet.
-            throw ValidationError("--replication raft (the Raft baseline) is not available yet: data nodes run primary-backup only")
-        }
+        settings.replicas = replicas ?? (mode == .raft ? 3 : 2)
         settings.replication = mode
         settings.minInsync = minInsync
         settings.leaseMs = leaseMs
         settings.heartbeatIntervalMs = heartbeatMs
         settings.suspectAfterMs = max(heartbeatMs * 4, 1000)
+        settings.replaceDownReplicaAfterMs = replaceAfterMs
         do {
             try settings.validate()
         } catch {

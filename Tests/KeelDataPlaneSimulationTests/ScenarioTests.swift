@@ -19,8 +19,8 @@ struct ScenarioTests {
         return options
     }
 
-    /// Runs `options` for `seed`; a failing run is recorded (as a known issue when BUGS.md
-    /// explains it) and nil is returned, so the story's own checks run on clean runs only.
+    /// Runs `options` for `seed`; a failing run is recorded as a failure and nil is
+    /// returned, so the story's own checks run on clean runs only.
     func run(_ options: DataPlaneSimulationOptions, seed: UInt64) -> SimulationReport? {
         var simulation = DataPlaneSimulation(seed: seed, options: options)
         let report = simulation.run()

@@ -13,7 +13,6 @@ import Testing
     func sweep(chunk: Int) {
         let seeds = Array(stride(from: chunk, to: SimulationEnvironment.sweepSeeds, by: Self.chunks))
         var passed = 0
-        var known: [String: [UInt64]] = [:]
         for seed in seeds {
             var simulation = DataPlaneSimulation(seed: UInt64(seed), options: SimulationEnvironment.options)
             let report = simulation.run()
@@ -21,12 +20,10 @@ import Testing
             if report.passed {
                 passed += 1
             } else {
-                if let bug = KnownCoreBug.explaining(report) { known[bug.rawValue, default: []].append(report.seed) }
                 recordFailure(report)
             }
         }
-        let knownList = known.keys.sorted().map { "\($0): seeds \(known[$0]!.map(String.init).joined(separator: ","))" }
-        print("sweep chunk \(chunk): \(seeds.count) seeds, \(passed) passed; known core bugs: \(knownList.joined(separator: "; "))")
+        print("sweep chunk \(chunk): \(seeds.count) seeds, \(passed) passed")
     }
 
     @Test("Replay one seed (KEEL_SIM_SEED)", .enabled(if: SimulationEnvironment.replaySeed != nil, "set KEEL_SIM_SEED to replay a seed"))
@@ -41,15 +38,7 @@ import Testing
     }
 }
 
-/// Records a failing seed: as a known issue when one bug of BUGS.md explains it, as a
-/// test failure otherwise.
+/// Records a failing seed as a test failure, with its report and replay command.
 func recordFailure(_ report: SimulationReport, sourceLocation: SourceLocation = #_sourceLocation) {
-    let text = report.description
-    if let bug = KnownCoreBug.explaining(report) {
-        withKnownIssue("\(bug.rawValue) (BUGS.md): \(bug.summary)") {
-            Issue.record("\(text)", sourceLocation: sourceLocation)
-        }
-    } else {
-        Issue.record("\(text)", sourceLocation: sourceLocation)
-    }
+    Issue.record("\(report.description)", sourceLocation: sourceLocation)
 }

@@ -8,12 +8,14 @@ import Testing
 @Suite(.serialized) struct RouterProcessTests {
     static let token = "test-token-\(UUID().uuidString.prefix(6))"
 
-    /// A cluster whose router wants a token and takes values up to 64 KiB.
-    func withCluster(_ body: (TestCluster, KeelClient, RawHTTP) async throws -> Void) async throws {
+    /// A cluster whose router wants a token and takes values up to 64 KiB, its shards
+    /// replicated by `replication` (primary-backup, or the Raft baseline).
+    func withCluster(replication: String = "primary-backup", _ body: (TestCluster, KeelClient, RawHTTP) async throws -> Void) async throws {
         let tokenFile = NSTemporaryDirectory() + "keel-token-\(UUID().uuidString)"
         try Self.token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
-        let cluster = try TestCluster(initialShards: 4) { options in
+        let cluster = try TestCluster(replicas: replication == "raft" ? 3 : 2, initialShards: 4) { options in
+            options.replication = replication
             options.extraRouterArguments = ["--token-file", tokenFile, "--max-value-bytes", "65536"]
         }
         var configuration = KeelClient.Configuration()
@@ -37,8 +39,9 @@ import Testing
 
     var auth: [(String, String)] { [("Authorization", "Bearer \(Self.token)")] }
 
-    @Test func crudCasScansBadInputAndRestarts() async throws {
-        try await withCluster { cluster, client, raw in
+    @Test(arguments: ["primary-backup", "raft"])
+    func crudCasScansBadInputAndRestarts(replication: String) async throws {
+        try await withCluster(replication: replication) { cluster, client, raw in
             // CRUD and CAS.
             let created = try await client.put("users/1", Array("ada".utf8), ifVersion: .absent)
             #expect(created.version == KeyVersion(1))
@@ -96,8 +99,9 @@ import Testing
         }
     }
 
-    @Test func bulkLoadOfAHundredThousandRecordsThenVerifyEvery() async throws {
-        try await withCluster { cluster, client, raw in
+    @Test(arguments: ["primary-backup", "raft"])
+    func bulkLoadOfAHundredThousandRecordsThenVerifyEvery(replication: String) async throws {
+        try await withCluster(replication: replication) { cluster, client, raw in
             let count = 100_000
             func line(_ index: Int) -> [UInt8] { Array("{\"key\":\"bulk/\(Self.key(index))\",\"value\":\"v\(index)\"}\n".utf8) }
             var pending = Array(0..<count)
@@ -138,8 +142,9 @@ import Testing
         }
     }
 
-    @Test func killingAPrimaryMidLoadLeavesEveryAcknowledgedRecordReadable() async throws {
-        try await withCluster { cluster, client, raw in
+    @Test(arguments: ["primary-backup", "raft"])
+    func killingAPrimaryMidLoadLeavesEveryAcknowledgedRecordReadable(replication: String) async throws {
+        try await withCluster(replication: replication) { cluster, client, raw in
             // 30 loads of 1,000 lines (so every failed line is listed), a primary killed midway.
             let chunks = 30
             let victim = try #require(try await cluster.map().shard(owning: Array("mid/".utf8))?.primary)

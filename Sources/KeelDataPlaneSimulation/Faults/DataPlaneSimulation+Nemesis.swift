@@ -91,9 +91,13 @@ extension DataPlaneSimulation {
 
     /// The fault a scripted action means now, if its target exists.
     mutating func resolve(_ action: ScriptedFault.Action) -> Fault? {
-        let shard = meta.map.shardsInKeyOrder.first
+        // The first shard with a backup (a shard may be between configurations).
+        let shards = meta.map.shardsInKeyOrder
+        let shard = shards.first { !$0.backups.isEmpty } ?? shards.first
         let primary = shard?.primary.flatMap { topology.index(of: $0) }
-        let backup = shard?.backups.first.flatMap { topology.index(of: $0) }
+        // Preferably a backup that is no shard's primary, so the crash is one of a backup only.
+        let primaries = Set(shards.compactMap(\.primary))
+        let backup = (shard?.backups.first { !primaries.contains($0) } ?? shard?.backups.first).flatMap { topology.index(of: $0) }
         switch action {
         case .crashPrimary(let downtime): return primary.map { .crash(node: $0, duringReconciliation: false, downtime: downtime) }
         case .crashBackup(let downtime): return backup.map { .crash(node: $0, duringReconciliation: false, downtime: downtime) }

@@ -1,6 +1,7 @@
 /// A fault at a fixed time, for scenario tests that need one particular story rather
 /// than the nemesis's random ones. Targets are resolved when the fault fires, from the
-/// map at that moment ("the primary of the first shard").
+/// map at that moment ("the primary of the first shard": the first in key order that has a
+/// backup, so that every story has a backup to act on).
 public struct ScriptedFault: Sendable {
     public enum Action: Sendable {
         /// Crash the primary of the first shard (in key order); it restarts after `downtime`.

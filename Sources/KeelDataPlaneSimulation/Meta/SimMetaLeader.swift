@@ -54,6 +54,8 @@ struct SimMetaLeader: Sendable {
                 apply(supervisor.replicaUnreachable(shard: shard, epoch: epoch, node: node, now: now(real)), at: real, &effects)
             case .promoteLearner(let node, let epoch):
                 apply(.promoteLearner(shard: shard, expectedEpoch: epoch, node: node), at: real, &effects)
+            case .renewEpoch(let node, let epoch):
+                apply(.renewEpoch(shard: shard, expectedEpoch: epoch, primary: node), at: real, &effects)
             }
         case .mapQuery:
             effects.send(.mapAnswer(map.shardsInKeyOrder), from: .meta, to: envelope.from)

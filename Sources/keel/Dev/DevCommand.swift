@@ -27,8 +27,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-nodes"), help: "Number of data nodes.")
     var dataNodes: Int = 3
 
-    @Option(help: "Copies of every shard (primary included).")
-    var replicas: Int = 2
+    @Option(help: "Copies of every shard, primary included (default 2; the raft baseline runs 3).")
+    var replicas: Int?
 
     @Option(help: "Shard replication: primary-backup or raft (the baseline).")
     var replication: String = "primary-backup"
@@ -45,19 +45,17 @@ struct DevCommand: AsyncParsableCommand {
     func validate() throws {
         guard [3, 5].contains(metaNodes) else { throw ValidationError("--meta-nodes must be 3 or 5") }
         guard (1...64).contains(dataNodes) else { throw ValidationError("--data-nodes must be 1 to 64") }
+        let replicas = effectiveReplicas
         guard (1...dataNodes).contains(replicas) else {
             throw ValidationError("--replicas must be between 1 and --data-nodes (\(dataNodes))")
         }
         guard ["primary-backup", "raft"].contains(replication) else {
             throw ValidationError("--replication must be primary-backup or raft")
         }
-        guard replication != "raft" else {
-            throw ValidationError("--replication raft (the Raft baseline) is not available yet: data nodes run primary-backup only")
-        }
         guard replication != "raft" || replicas == 3 else {
             throw ValidationError("--replication raft runs 3 replicas per shard: pass --replicas 3")
         }
-        guard (1...1024).contains(initialShards) else { throw ValidationError("--initial-shards must be 1 to 1024") }
+        guard (1...256).contains(initialShards) else { throw ValidationError("--initial-shards must be 1 to 256") }
         guard (1...65535).contains(httpPort), (1...65000).contains(basePort) else {
             throw ValidationError("ports must be between 1 and 65535")
         }
@@ -67,7 +65,7 @@ struct DevCommand: AsyncParsableCommand {
         var options = LocalClusterOptions(directory: dir)
         options.metaNodes = metaNodes
         options.dataNodes = dataNodes
-        options.replicas = replicas
+        options.replicas = effectiveReplicas
         options.replication = replication
         options.initialShards = initialShards
         let ports = LocalClusterPorts.sequential(base: basePort, httpPort: httpPort, metaNodes: metaNodes, dataNodes: dataNodes)
@@ -75,6 +73,8 @@ struct DevCommand: AsyncParsableCommand {
             plan: LocalClusterPlan(options: options, ports: ports), executable: try Self.ownExecutable())
         try await supervisor.run()
     }
+
+    var effectiveReplicas: Int { replicas ?? (replication == "raft" ? 3 : 2) }
 
     /// The path of this `keel` binary, so children run exactly the same build.
     static func ownExecutable() throws -> String {
