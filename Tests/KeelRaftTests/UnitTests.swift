@@ -129,6 +129,16 @@ import Testing
         #expect(throws: RaftError.self) { _ = try RaftNode(config: RaftConfig(id: 1), bootstrap: bootstrap) }
     }
 
+    /// A crash between an output's entries and its hard state (RAFT-BUG-1): the node
+    /// restarts in the entries' term, with no vote, instead of refusing its disk.
+    @Test func entriesNewerThanTheHardStateRestartInTheirTermWithNoVote() throws {
+        let bootstrap = RaftBootstrap(hardState: HardState(term: Term(2), vote: RaftNodeID(1), commit: LogIndex(5)), snapshot: Self.snapshot,
+                                      entries: [Entry(term: Term(3), index: LogIndex(6))])
+        let node = try RaftNode(config: RaftConfig(id: 1), bootstrap: bootstrap)
+        #expect(node.currentTerm == Term(3))
+        #expect(node.hardState.vote == nil)
+    }
+
     @Test func bootstrapFromASnapshotHandsOutEntriesAfterApplied() throws {
         let bootstrap = RaftBootstrap(hardState: HardState(term: Term(2), commit: LogIndex(7)), snapshot: Self.snapshot,
                                       entries: [Entry(term: Term(2), index: LogIndex(6), data: [6]),

@@ -56,8 +56,14 @@ public struct RaftNode: Sendable {
         self.config = try config.validated()
         let meta = bootstrap.snapshot.metadata
         try Self.validate(bootstrap)
-        term = bootstrap.hardState.term
-        vote = bootstrap.hardState.vote
+        // Entries of a newer term than the hard state: the shell wrote an output's entries
+        // but crashed before its hard state. That hard state named the entries' term (a
+        // node appends only in its current term) and no vote of that term, or the vote
+        // would have been persisted before the entries' term was ever answered; so take
+        // the entries' term, with no vote.
+        let lastTerm = bootstrap.entries.last?.term ?? meta.term
+        term = max(bootstrap.hardState.term, lastTerm)
+        vote = bootstrap.hardState.term >= lastTerm ? bootstrap.hardState.vote : nil
         snapshot = bootstrap.snapshot
         log = RaftLog(snapshotIndex: meta.index, snapshotTerm: meta.term,
                       entries: bootstrap.entries, committed: bootstrap.hardState.commit)
@@ -84,7 +90,6 @@ public struct RaftNode: Sendable {
         }
         let lastIndex = expected.previous
         let hard = bootstrap.hardState
-        try require(hard.term >= previousTerm, "hard state term \(hard.term) is below the last entry's term")
         try require(hard.commit <= lastIndex, "commit \(hard.commit) is beyond the last index \(lastIndex)")
         try require(bootstrap.applied >= meta.index && bootstrap.applied <= max(hard.commit, meta.index),
                     "applied \(bootstrap.applied) is outside [snapshot index, commit]")

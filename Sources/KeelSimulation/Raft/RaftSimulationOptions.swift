@@ -35,10 +35,11 @@ public struct RaftSimulationOptions: Sendable {
     /// contract, docs/raft.md).
     public enum Persistence: Sendable {
         /// One record that lands whole or not at all (a write-ahead-log batch with one
-        /// checksum). The default: what the core needs today (RAFT-BUGS.md, RAFT-BUG-1).
+        /// checksum).
         case oneRecordPerOutput
         /// The entries, then the hard state, as separate writes, as `KeelRaftStorage` does:
-        /// a crash between them leaves entries of a term newer than the hard state's.
+        /// a crash between them leaves entries of a term newer than the hard state's, which
+        /// the core accepts (docs/raft-simulation-bugs.md, RAFT-BUG-1). The default.
         case entriesThenHardState
     }
 
@@ -129,7 +130,7 @@ public struct RaftSimulationOptions: Sendable {
         buggify = .disabled
         readMode = .readIndex
         raft = RaftTemplate()
-        persistence = .oneRecordPerOutput
+        persistence = .entriesThenHardState
         keepsTraceLines = false
     }
 
