@@ -53,7 +53,11 @@ extension DataNode {
         let seconds = max(Double(sentAt.duration(since: state.lastHeartbeat).components.seconds), 0.001)
         state.lastHeartbeat = sentAt
         state.heartbeatInFlight = true
-        let reports = state.hosts.values.filter { $0.retiredAt == nil }.map { host in
+        // Retired copies are reported too, until they are dropped: a node that comes back
+        // after it was removed shows the meta group it still holds the shard, which then
+        // re-adds it as a learner that catches up from the log tail (as the simulation's
+        // data nodes do) instead of copying the shard to another node in full.
+        let reports = state.hosts.values.map { host in
             defer {
                 host.reads = 0
                 host.writes = 0
