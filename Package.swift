@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "KeelProcessTests",
             dependencies: [
-                "KeelClient", "KeelCluster", "KeelLocalCluster", "KeelMetaClient", "KeelTransport", "KeelTypes",
+                "KeelClient", "KeelCluster", "KeelDataProtocol", "KeelLocalCluster", "KeelMetaClient", "KeelTransport", "KeelTypes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),

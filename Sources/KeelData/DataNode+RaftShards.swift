@@ -29,7 +29,7 @@ extension DataNode {
                     ? try state.store.shard(descriptor.id) : try state.store.createShard(descriptor.id, range: descriptor.range)
                 let shard = try await RaftShard.open(
                     descriptor: descriptor, me: me, directory: state.raftDirectory(descriptor.id), store: stored,
-                    electionTicks: Self.raftElectionTicks)
+                    electionTicks: Self.raftElectionTicks, compactEvery: configuration.raftCompactEvery)
                 state.raftShards[descriptor.id] = shard
                 configuration.logger.info("raft shard opened", metadata: ["shard.id": "\(descriptor.id)", "raft.id": "\(shard.me)"])
                 // Committed entries the store has not applied yet come out of the first step.
@@ -91,6 +91,7 @@ extension DataNode {
         for id in state.raftShards.keys.sorted() {
             guard let shard = state.raftShards[id] else { continue }
             await carryOut(shard.step(.tick), shard, state)
+            copyStoreIfNeeded(shard, &state)
             claimPrimaryIfLeading(shard, now: now)
         }
     }
@@ -100,9 +101,7 @@ extension DataNode {
         let shardID: ShardID
         switch request {
         case .get(let shard, _, _), .write(let shard, _), .scan(let shard, _, _, _, _): shardID = shard
-        case .snapshotChunk:
-            inbound.respond(DataResponse.error(KeelError(.invalidRequest, "the Raft baseline copies no stores")))
-            return
+        case .snapshotChunk(let shard, _, _, _): shardID = shard
         }
         guard let shard = state.raftShards[shardID] else {
             inbound.respond(DataResponse.error(KeelError(
@@ -133,8 +132,8 @@ extension DataNode {
                 }
             }
             await read(shard, consistency, inbound, serve, state)
-        case .snapshotChunk:
-            break
+        case .snapshotChunk(_, _, let receiver, let chunk):
+            inbound.respond(shard.exports.chunk(chunk, for: receiver, of: shard.store, maxChunkBytes: configuration.snapshotChunkBytes))
         }
     }
 
@@ -144,6 +143,10 @@ extension DataNode {
     ) async {
         guard consistency == .linearizable else {
             // The store holds committed entries only: any member may serve a stale read.
+            if let refusal = shard.restoringError {
+                inbound.respond(DataResponse.error(refusal))
+                return
+            }
             shard.readCount += 1
             inbound.respond(serve(shard.store))
             return
@@ -171,6 +174,30 @@ extension DataNode {
         if let soft = output.softState {
             configuration.logger.info(
                 "raft shard role", metadata: ["shard.id": "\(shard.id)", "role": "\(soft.role)", "leader": "\(shard.leader.map(\.rawValue) ?? "-")"])
+        }
+        if let compaction = shard.compaction() { await carryOut(shard.step(compaction), shard, state) }
+    }
+
+    /// A member that needs the leader's store (it was sent a snapshot, or a copy was
+    /// interrupted) pulls one, as a primary-backup learner does.
+    func copyStoreIfNeeded(_ shard: RaftShard, _ state: inout DataNodeState) {
+        guard shard.restoring != nil, !shard.copyInFlight, let leader = shard.leader, leader != configuration.id,
+            let address = state.view.nodes[leader]?.address
+        else { return }
+        guard let fresh = beginStoreCopy(
+            of: shard.id, range: shard.descriptor.range, epoch: shard.descriptor.epoch, from: leader, at: address, &state)
+        else { return }
+        shard.store = fresh
+        shard.copyInFlight = true
+    }
+
+    /// The copy is in: the shard applies what waited and serves again.
+    func raftStoreCopied(_ shard: RaftShard, at position: SnapshotPosition) {
+        do {
+            try shard.restored(shard.store, at: KeelRaft.LogIndex(position.lsn.rawValue))
+            configuration.logger.info("raft store copy installed", metadata: ["shard.id": "\(shard.id)", "index": "\(position.lsn.rawValue)"])
+        } catch {
+            configuration.logger.critical("cannot apply after a store copy", metadata: ["shard.id": "\(shard.id)", "error": "\(error)"])
         }
     }
 

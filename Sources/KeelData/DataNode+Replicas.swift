@@ -210,7 +210,7 @@ extension DataNode {
     private func drop(_ host: ShardHost, _ state: inout DataNodeState) {
         configuration.logger.info("retired replica deleted", metadata: ["shard.id": "\(host.id)"])
         host.log.close()
-        for export in host.exports.values { export.export.close() }
+        host.exports.closeAll()
         state.hosts[host.id] = nil
         try? state.store.dropShard(host.id)
         try? FileManager.default.removeItem(atPath: state.logDirectory(host.id))

@@ -120,6 +120,7 @@ public final class DataNode: Sendable {
             case .snapshotFailed(let shard, let reason):
                 configuration.logger.warning("store copy failed", metadata: ["shard.id": "\(shard)", "error": "\(reason)"])
                 state.hosts[shard]?.importing = false
+                state.raftShards[shard]?.copyInFlight = false
             }
             if !state.raftShards.isEmpty, inbox.isEmpty { await flushRaftProposals(&state) }
         }

@@ -23,6 +23,8 @@ public struct DataNodeConfiguration: Sendable {
     public var retainedLogRecords: UInt64 = 1_000
     /// Bytes per chunk when a learner copies a store.
     public var snapshotChunkBytes = 1 << 20
+    /// Raft baseline: a shard's Raft log is compacted every this many applied entries.
+    public var raftCompactEvery: UInt64 = 10_000
     public var clusterID = "keel"
     public var logger = Logger(label: "keel.data")
 

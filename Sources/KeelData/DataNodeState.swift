@@ -56,7 +56,7 @@ struct DataNodeState {
     func closeAll() {
         for host in hosts.values {
             host.log.close()
-            for export in host.exports.values { export.export.close() }
+            host.exports.closeAll()
         }
         for shard in raftShards.values {
             shard.failPending("the data node is shutting down")

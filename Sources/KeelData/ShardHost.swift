@@ -27,7 +27,7 @@ final class ShardHost {
     /// A store copy is being pulled from the primary.
     var importing = false
     /// Store copies being sent to learners: (learner) → the export and the next chunk number.
-    var exports: [DataNodeID: (export: ShardExport, next: UInt64)] = [:]
+    let exports = StoreExports()
     /// Applies committed records to the store, in order, off the loop: a store commit
     /// syncs to disk, and the loop must keep serving other shards meanwhile.
     let applier: DispatchQueue

@@ -53,30 +53,56 @@ public final class LocalCluster: @unchecked Sendable {
     }
 }
 
-/// Finds free TCP ports on the loopback interface (bind to port 0, read the port, close).
+/// Finds free TCP ports on the loopback interface (bind, read the port, close).
 public enum FreePorts {
     public static func allocate(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
         var ports: [Int] = []
         for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw LocalClusterError("socket() failed: errno \(errno)") }
+            let (fd, port) = try bindLoopback(port: 0)
             sockets.append(fd)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else { throw LocalClusterError("bind() failed: errno \(errno)") }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+            ports.append(port)
         }
         return ports
+    }
+
+    /// Whether `port` can be bound on the loopback interface right now.
+    public static func isFree(_ port: Int) -> Bool {
+        guard let (fd, _) = try? bindLoopback(port: port) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// A base port for `LocalClusterPorts.sequential` whose meta and data ports are all free now.
+    public static func sequentialBase(metaNodes: Int, dataNodes: Int, attempts: Int = 50) throws -> Int {
+        for _ in 0..<attempts {
+            let base = try allocate(1)[0] % 20_000 + 20_000
+            let ports = LocalClusterPorts.sequential(base: base, httpPort: 0, metaNodes: metaNodes, dataNodes: dataNodes)
+            if (ports.meta + ports.data).allSatisfy(isFree) { return base }
+        }
+        throw LocalClusterError("no free range of ports for a local cluster after \(attempts) tries")
+    }
+
+    /// A socket bound to 127.0.0.1:`port` (0: any free port), and the port it got.
+    private static func bindLoopback(port: Int) throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LocalClusterError("socket() failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw LocalClusterError("bind() failed: errno \(errno)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }

@@ -114,6 +114,7 @@ extension ShardReplica {
         last: LSN, lastEpoch: Epoch, commitPoint: LSN, from primary: DataNodeID, _ output: inout ReplicaOutput
     ) {
         let stale = log.contains { $0.lsn > last && $0.epoch == descriptor.epoch }
+        var unjudgedAnswer: LSN?
         if !stale {
             // Never cut below what is known to agree with this primary (a delayed reconcile
             // may name an earlier end of its log).
@@ -121,15 +122,21 @@ extension ShardReplica {
             if last <= max(logBase, known) || (last <= lastLSN && lastEpoch != .zero && record(at: last)?.epoch == lastEpoch) {
                 truncate(after: max(last, known), &output)
                 matched = lastLSN
-            } else if last <= lastLSN {
+            } else if last <= lastLSN && lastEpoch != .zero {
                 // A different record at `last`: everything after what is known is suspect.
                 truncate(after: known, &output)
                 matched = lastLSN
             } else {
+                // The primary's log ends beyond ours, or it no longer holds the record at
+                // `last` (applied and trimmed there): nothing here can be judged against
+                // it, so nothing is cut (it may be what this replica acknowledged before
+                // a restart). Where the primary cannot judge either, the answer names
+                // only what is known to agree.
                 matched = known
+                if last <= lastLSN { unjudgedAnswer = min(known, durable) }
             }
         }
-        let mine = min(lastLSN, durable)
+        let mine = unjudgedAnswer ?? min(lastLSN, durable)
         output.send(.reconcileReply(epoch: descriptor.epoch, last: mine, lastEpoch: record(at: mine)?.epoch ?? .zero), to: primary)
     }
 
@@ -142,6 +149,19 @@ extension ShardReplica {
         let matches =
             last == .zero || lastEpoch == .zero
             || (last <= logBase ? descriptor.backups.contains(peer) : (last <= lastLSN && record(at: last)?.epoch == lastEpoch))
+        guard matches || last > logBase else {
+            // A learner's tail behind our trimmed log cannot be checked record by record:
+            // it gets a copy of the store, which holds everything it acknowledged, and
+            // continues from there (probing would make it cut records it acknowledged
+            // before a restart).
+            state.reconciled = true
+            state.acked = .zero
+            state.sent = .zero
+            state.awaitingSnapshot = true
+            peers[peer] = state
+            output.snapshotsToSend.append(peer)
+            return
+        }
         guard matches else {
             // Walk back one record at a time (bounded by the uncommitted window).
             let probe = min(last, lastLSN).previous

@@ -41,10 +41,16 @@ struct ServeData: AsyncParsableCommand {
         _ = try HostPort(parsing: listen)
         if let advertise { _ = try HostPort(parsing: advertise) }
         _ = try HostPort.parseList(meta)
+        guard raftCompactEvery >= 1 else { throw ValidationError("--raft-compact-every must be at least 1") }
     }
 
     @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus metrics at http://HOST:PORT/metrics.")
     var metricsListen: String?
+
+    @Option(
+        name: .customLong("raft-compact-every"),
+        help: "Raft baseline: compact a shard's Raft log every this many applied entries (a member behind it copies the leader's store).")
+    var raftCompactEvery: UInt64 = 10_000
 
     func run() async throws {
         let logger = ServerRuntime.logger("keel.data")
@@ -52,6 +58,7 @@ struct ServeData: AsyncParsableCommand {
             id: DataNodeID(id), listen: try HostPort(parsing: listen), meta: try HostPort.parseList(meta), directory: dir, zone: zone)
         if let advertise { configuration.advertise = try HostPort(parsing: advertise) }
         configuration.logger = logger
+        configuration.raftCompactEvery = raftCompactEvery
         let node = DataNode(configuration: configuration)
         let registry = MetricsEndpoint.bootstrap()
         let extra: [any Service] = try metricsListen.map {

@@ -26,6 +26,18 @@ import Testing
         print("sweep chunk \(chunk): \(seeds.count) seeds, \(passed) passed")
     }
 
+    /// Seeds that once failed (docs/dataplane-simulation-bugs.md), run whatever the sweep's
+    /// size: 112 and 48 are BUG-7; 9576 (found by a 10,000-seed sweep) is BUG-8.
+    @Test(
+        "Seeds that once failed", .enabled(if: SimulationEnvironment.replaySeed == nil, "KEEL_SIM_SEED replays one seed instead"),
+        arguments: [UInt64(112), 48, 9576])
+    func regression(seed: UInt64) {
+        var simulation = DataPlaneSimulation(seed: seed, options: SimulationEnvironment.options)
+        let report = simulation.run()
+        if !report.passed { recordFailure(report) }
+        #expect(report.statistics.events > 0)
+    }
+
     @Test("Replay one seed (KEEL_SIM_SEED)", .enabled(if: SimulationEnvironment.replaySeed != nil, "set KEEL_SIM_SEED to replay a seed"))
     func replay() throws {
         let seed = try #require(SimulationEnvironment.replaySeed)

@@ -10,8 +10,8 @@ import Testing
         let directory = NSTemporaryDirectory() + "keel-dev-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // `keel dev` numbers its meta and data ports up from --base-port: take a range
-        // starting at a port that was free a moment ago.
-        let basePort = try FreePorts.allocate(1)[0] % 20_000 + 30_000
+        // that is free right now.
+        let basePort = try FreePorts.sequentialBase(metaNodes: 3, dataNodes: 3)
         let httpPort = try FreePorts.allocate(1)[0]
         let dev = Process()
         dev.executableURL = URL(fileURLWithPath: try TestCluster.keelBinary())
@@ -26,7 +26,7 @@ import Testing
         let client = KeelClient(baseURL: "http://127.0.0.1:\(httpPort)")
         do {
             try await Self.eventually(timeout: .seconds(90)) { await client.isReady() || !dev.isRunning }
-            try #require(dev.isRunning, "keel dev exited early")
+            try #require(dev.isRunning, "keel dev exited early: \(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self))")
             #expect(Self.children(of: directory, httpPort: httpPort).count == 7, "3 meta, 3 data and 1 router process")
             _ = try await client.put("dev/key", Array("hello".utf8))
             #expect(try await client.get("dev/key")?.value == Array("hello".utf8))

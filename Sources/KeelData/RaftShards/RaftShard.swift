@@ -21,8 +21,22 @@ final class RaftShard {
     let me: RaftNodeID
     private(set) var node: RaftNode
     let storage: RaftDurableStorage
-    let store: StoredShard
+    /// Replaced by a fresh one while a store copy is pulled (see `restoring`).
+    var store: StoredShard
+    /// The last index the store holds (entries at or below it are never applied again).
     private(set) var applied: KeelRaft.LogIndex
+    /// The last committed index the core handed out (compaction never goes beyond it).
+    private var handedOut: KeelRaft.LogIndex
+    /// The log is compacted once this many entries were applied since the last snapshot.
+    let compactEvery: UInt64
+    /// The snapshot index a store copy must reach: set when the leader sent a snapshot
+    /// (its log no longer had what this member lacked) or when a copy was interrupted.
+    /// Until the copy is in, committed entries wait in `deferred` and nothing is served.
+    private(set) var restoring: KeelRaft.LogIndex?
+    var copyInFlight = false
+    private var deferred: [Entry] = []
+    /// Store copies this member serves to members that need one.
+    let exports = StoreExports()
 
     private var nextProposal: UInt64 = 1
     private var nextRead: UInt64 = 1
@@ -47,7 +61,7 @@ final class RaftShard {
     /// Opens (or, the first time, creates) this node's member of the shard's group: its
     /// Raft log under `directory`, and the store it applies to.
     static func open(
-        descriptor: ShardDescriptor, me: DataNodeID, directory: String, store: StoredShard, electionTicks: Int
+        descriptor: ShardDescriptor, me: DataNodeID, directory: String, store: StoredShard, electionTicks: Int, compactEvery: UInt64
     ) async throws -> RaftShard {
         let members = Self.members(of: descriptor)
         guard let position = members.firstIndex(of: me) else {
@@ -59,19 +73,26 @@ final class RaftShard {
             try await storage.initialize(with: .newGroup(RaftConfiguration(voters: voters)))
         }
         var bootstrap = try storage.load()
-        // The store holds everything applied; the core hands out what comes after it.
-        let storeApplied = KeelRaft.LogIndex(try store.appliedPosition.index.rawValue)
-        bootstrap.applied = max(bootstrap.snapshot.metadata.index, storeApplied)
+        // The store holds everything applied; the core hands out what comes after it. A
+        // store behind the snapshot (a copy interrupted by a crash) is copied again.
+        let snapshotIndex = bootstrap.snapshot.metadata.index
+        let storeApplied = try store.isImporting ? KeelRaft.LogIndex.zero : KeelRaft.LogIndex(try store.appliedPosition.index.rawValue)
+        bootstrap.applied = max(snapshotIndex, storeApplied)
         let me = RaftNodeID(UInt64(position + 1))
         var config = RaftConfig(id: me, electionTicks: electionTicks, seed: UInt64.random(in: 1...UInt64.max))
         config.maxMessageBytes = 1 << 20
         let node = try RaftNode(config: config, bootstrap: bootstrap)
-        return RaftShard(descriptor: descriptor, members: members, me: me, node: node, storage: storage, store: store, applied: bootstrap.applied)
+        let shard = RaftShard(
+            descriptor: descriptor, members: members, me: me, node: node, storage: storage, store: store, applied: storeApplied,
+            compactEvery: compactEvery)
+        shard.handedOut = bootstrap.applied
+        if storeApplied < snapshotIndex { shard.restoring = snapshotIndex }
+        return shard
     }
 
     private init(
         descriptor: ShardDescriptor, members: [DataNodeID], me: RaftNodeID, node: RaftNode, storage: RaftDurableStorage, store: StoredShard,
-        applied: KeelRaft.LogIndex
+        applied: KeelRaft.LogIndex, compactEvery: UInt64
     ) {
         id = descriptor.id
         self.descriptor = descriptor
@@ -81,6 +102,13 @@ final class RaftShard {
         self.storage = storage
         self.store = store
         self.applied = applied
+        self.handedOut = applied
+        self.compactEvery = max(1, compactEvery)
+    }
+
+    /// Why this member cannot serve now, if it cannot.
+    var restoringError: KeelError? {
+        restoring == nil ? nil : KeelError(.shardUnavailable, "shard \(id) is copying its store from the leader", shard: descriptor)
     }
 
     var isLeader: Bool { node.currentRole == .leader }
@@ -114,6 +142,10 @@ final class RaftShard {
             request.respond(DataResponse.error(notLeader()))
             return
         }
+        if let restoringError {
+            request.respond(DataResponse.error(restoringError))
+            return
+        }
         if let outside = mutations.first(where: { !descriptor.range.contains($0.key) }) {
             request.respond(DataResponse.error(KeelError(
                 .keyOutOfRange, "key \(outside.key.count) bytes is outside shard \(id) \(descriptor.range)", shard: descriptor)))
@@ -142,6 +174,10 @@ final class RaftShard {
             request.respond(DataResponse.error(notLeader()))
             return nil
         }
+        if let restoringError {
+            request.respond(DataResponse.error(restoringError))
+            return nil
+        }
         readCount += 1
         let id = ReadRequestID(rawValue: nextRead)
         nextRead += 1
@@ -154,7 +190,18 @@ final class RaftShard {
     /// Applies the committed entries to the store (one transaction) and answers whoever
     /// waits for them, for the proposals and reads the output settles.
     func absorb(_ output: RaftOutput) throws(StorageError) {
-        try apply(output.committedEntries)
+        if output.restoreStateMachine, let snapshot = output.snapshot {
+            // The leader's log no longer has what this member lacks: its store comes by copy.
+            restoring = snapshot.metadata.index
+            handedOut = max(handedOut, snapshot.metadata.index)
+            deferred = []
+        }
+        if let last = output.committedEntries.last { handedOut = max(handedOut, last.index) }
+        if restoring != nil {
+            deferred += output.committedEntries
+        } else {
+            try apply(output.committedEntries)
+        }
         for (request, reason) in proposals.absorb(output) {
             let error: KeelError =
                 switch reason {
@@ -182,7 +229,35 @@ final class RaftShard {
         }
     }
 
-    private func apply(_ entries: [Entry]) throws(StorageError) {
+    /// The store copy is in, at `position`: apply what waited, beyond what the copy holds.
+    func restored(_ fresh: StoredShard, at position: KeelRaft.LogIndex) throws(StorageError) {
+        store = fresh
+        applied = position
+        restoring = nil
+        copyInFlight = false
+        let waiting = deferred
+        deferred = []
+        try apply(waiting)
+        answerConfirmedReads()
+    }
+
+    /// A log compaction, once enough entries were applied since the last snapshot. The
+    /// snapshot carries no data: a member that needs it copies the leader's store.
+    func compaction() -> RaftInput? {
+        let through = min(applied, handedOut)
+        guard restoring == nil, through.rawValue >= node.snapshotMetadata.index.rawValue + compactEvery else { return nil }
+        return .compact(through: through, snapshotData: [])
+    }
+
+    private func apply(_ all: [Entry]) throws(StorageError) {
+        // Entries the store already holds (it came by copy, or a replay after a restart)
+        // only settle the proposals waiting for them.
+        let entries = all.filter { $0.index > applied }
+        for entry in all where entry.index <= applied {
+            if case .committed(let request) = proposals.resolve(entry) {
+                request.respond(DataResponse.error(KeelError(.unavailable, "the write's outcome is unknown here", maybeApplied: true)))
+            }
+        }
         guard let first = entries.first, let last = entries.last else { return }
         var batch = WriteBatch()
         var spans: [(entry: Entry, range: Range<Int>)] = []
@@ -241,6 +316,7 @@ final class RaftShard {
         for request in proposals.abandonAll() {
             request.respond(DataResponse.error(KeelError(.shardUnavailable, reason, maybeApplied: true, shard: descriptor)))
         }
+        exports.closeAll()
         for (_, read) in reads { read.request.respond(DataResponse.error(KeelError(.shardUnavailable, reason, shard: descriptor))) }
         for confirmed in confirmedReads { confirmed.read.request.respond(DataResponse.error(KeelError(.shardUnavailable, reason, shard: descriptor))) }
         reads = [:]
