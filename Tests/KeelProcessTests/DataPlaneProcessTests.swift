@@ -14,8 +14,7 @@ import Testing
     @Test(arguments: ["primary-backup", "raft"])
     func killingAPrimaryLosesNoAcknowledgedWrite(replication: String) async throws {
         let cluster = try TestCluster(replicas: replication == "raft" ? 3 : 2, initialShards: 2) { $0.replication = replication }
-        try cluster.start()
-        do {
+        try await cluster.run {
             try await cluster.waitUntilReady()
             let acknowledged = Shared<[String: String]>([:])
             let stop = Shared(false)
@@ -59,11 +58,7 @@ import Testing
                 let storedValue = stored.map { String(decoding: $0.value, as: UTF8.self) }
                 #expect(storedValue.map { Self.sequence(of: $0) >= Self.sequence(of: value) } == true, "\(key): acknowledged \(value), read \(storedValue ?? "nothing")")
             }
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     static func sequence(of value: String) -> Int { Int(value.split(separator: "-").last ?? "") ?? -1 }
@@ -81,8 +76,7 @@ final class Shared<Value: Sendable>: Sendable {
 @Suite(.serialized) struct DataNodeRestartProcessTests {
     @Test func aRestartedBackupCatchesUpAndCanTakeOver() async throws {
         let cluster = try TestCluster(initialShards: 1)
-        try cluster.start()
-        do {
+        try await cluster.run {
             try await cluster.waitUntilReady()
             for index in 0..<200 { _ = try await cluster.client.put("r/\(index)", Array("a\(index)".utf8)) }
             let shard = try #require(try await cluster.map().shards.values.first)
@@ -105,17 +99,12 @@ final class Shared<Value: Sendable>: Sendable {
                 let expected = index < 200 ? "a\(index)" : index < 400 ? "b\(index)" : "c\(index)"
                 #expect(try await cluster.client.get("r/\(index)")?.value == Array(expected.utf8), "r/\(index)")
             }
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func aPrimaryRestartedBeforeFailoverRenewsItsEpochAndLosesNothing() async throws {
         let cluster = try TestCluster(initialShards: 1)
-        try cluster.start()
-        do {
+        try await cluster.run {
             try await cluster.waitUntilReady()
             for index in 0..<200 { _ = try await cluster.client.put("p/\(index)", Array("a\(index)".utf8)) }
             let before = try #require(try await cluster.map().shards.values.first)
@@ -132,11 +121,7 @@ final class Shared<Value: Sendable>: Sendable {
                 let expected = index < 200 ? "a\(index)" : "b\(index)"
                 #expect(try await cluster.client.get("p/\(index)")?.value == Array(expected.utf8), "p/\(index)")
             }
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     /// Every data node killed at once and started again: the shards come back from their
@@ -145,8 +130,7 @@ final class Shared<Value: Sendable>: Sendable {
     @Test(arguments: ["primary-backup", "raft"])
     func restartingEveryDataNodeLosesNothing(replication: String) async throws {
         let cluster = try TestCluster(replicas: replication == "raft" ? 3 : 2, initialShards: 2) { $0.replication = replication }
-        try cluster.start()
-        do {
+        try await cluster.run {
             try await cluster.waitUntilReady()
             for index in 0..<300 { _ = try await cluster.client.put("all/\(index)", Array("v\(index)".utf8)) }
             let dataNodes = cluster.plan.data.map(\.name)
@@ -158,10 +142,6 @@ final class Shared<Value: Sendable>: Sendable {
             for index in 0..<300 {
                 #expect(try await cluster.client.get("all/\(index)")?.value == Array("v\(index)".utf8), "all/\(index)")
             }
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 }

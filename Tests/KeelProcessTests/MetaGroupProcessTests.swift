@@ -14,8 +14,7 @@ import Testing
 
     @Test func survivesTheLossOfTheLeaderAndAFullRestart() async throws {
         let cluster = try TestCluster(dataNodes: 0)
-        try cluster.start()
-        do {
+        try await cluster.run {
             try await cluster.eventually("a meta leader and a bootstrapped map") { try await cluster.map().isBootstrapped }
             // Commit changes through the leader: three registered (fictitious) data nodes.
             for index in 1...3 {
@@ -51,11 +50,7 @@ import Testing
             #expect(Set(restarted.shards.keys) == Set(afterFailover.shards.keys))
             #expect(restarted.shards.allSatisfy { $0.value.epoch >= afterFailover.shards[$0.key]!.epoch })
             #expect(restarted.checkInvariants().isEmpty)
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     @Test func addsAndRemovesAMember() async throws {

@@ -13,8 +13,7 @@ import Testing
             options.replication = "raft"
             options.extraDataArguments = ["--raft-compact-every", "40"]
         }
-        try cluster.start()
-        do {
+        try await cluster.run {
             try await cluster.waitUntilReady()
             for index in 0..<50 { _ = try await cluster.client.put("c/\(index)", Array("a\(index)".utf8)) }
             let shard = try #require(try await cluster.map().shards.values.first)
@@ -38,11 +37,7 @@ import Testing
             }
             let log = try String(contentsOfFile: cluster.directory + "/\(follower.rawValue)/keel.log", encoding: .utf8)
             #expect(log.contains("raft store copy installed"), "the member caught up by a store copy, not from the log")
-        } catch {
-            await cluster.shutdown()
-            throw error
         }
-        await cluster.shutdown()
     }
 
     static func staleRead(_ key: String, shard: ShardID, from peer: PeerAddress, over transport: PeerTransport) async throws -> [UInt8]? {

@@ -48,6 +48,18 @@ final class TestCluster: @unchecked Sendable {
 
     func start() throws { try cluster.start() }
 
+    /// Starts the cluster, runs `body`, and shuts everything down whether `body` throws or not.
+    func run(_ body: () async throws -> Void) async throws {
+        try start()
+        do {
+            try await body()
+        } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+    }
+
     func shutdown() async {
         await cluster.stop(grace: .seconds(5))
         try? await client.shutdown()
