@@ -97,17 +97,17 @@ import Testing
 
 @Suite struct SimNetworkTests {
     @Test func blockedLinksDropAndClientRequestsAreNeverDuplicated() {
-        var faults = NetworkFaults()
+        var faults = DataPlaneNetworkFaults()
         faults.lossProbability = 0
         faults.duplicationProbability = 1
-        var network = SimNetwork(faults: faults, random: SimRandom(seed: 7))
+        var network = DataPlaneNetwork(faults: faults, random: SimRandom(seed: 7))
         let request = Envelope(from: .client(0), to: .node(1), payload: .clientRequest(ClientRequest(requestID: 1, operation: .get(key: [1]))))
         let requestCopies = network.deliveryDelays(for: request).count
         #expect(requestCopies == 1)
         let heartbeat = Envelope(from: .node(1), to: .meta, payload: .mapQuery)
         let heartbeatCopies = network.deliveryDelays(for: heartbeat).count
         #expect(heartbeatCopies == 2)
-        let id = network.partition(.nodeToMetaOneWay, blocking: [SimNetwork.Link(from: .node(1), to: .meta)])
+        let id = network.partition(.nodeToMetaOneWay, blocking: [DataPlaneNetwork.Link(from: .node(1), to: .meta)])
         let whileCut = network.deliveryDelays(for: heartbeat)
         #expect(whileCut.isEmpty)
         #expect(!network.isBlocked(from: .meta, to: .node(1)), "one way only")

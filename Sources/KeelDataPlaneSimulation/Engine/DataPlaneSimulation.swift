@@ -25,7 +25,7 @@ public struct DataPlaneSimulation: Sendable {
 
     var now = SimInstant.zero
     var queue: EventQueue<SimEvent>
-    var network: SimNetwork
+    var network: DataPlaneNetwork
     var nodes: [SimDataNode]
     var meta: SimMetaLeader
     var clients: [SimClient]
@@ -54,7 +54,7 @@ public struct DataPlaneSimulation: Sendable {
         let topology = Topology(dataNodes: nodeCount, clients: options.clients)
         self.topology = topology
         queue = EventQueue(capacity: options.maxQueuedEvents)
-        network = SimNetwork(faults: options.network, random: root.derive(stream: 2))
+        network = DataPlaneNetwork(faults: options.network, random: root.derive(stream: 2))
         nemesisRandom = root.derive(stream: 3)
         trace = TraceBuffer(capacity: options.traceLines)
 

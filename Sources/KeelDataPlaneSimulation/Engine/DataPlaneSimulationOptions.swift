@@ -50,8 +50,8 @@ public struct DataPlaneSimulationOptions: Sendable {
     public var retryBackoffMicroseconds: ClosedRange<UInt64> = 5_000...40_000
 
     // MARK: Faults
-    public var network = NetworkFaults()
-    public var disk = DiskFaults()
+    public var network = DataPlaneNetworkFaults()
+    public var disk = DataPlaneDiskFaults()
     public var nemesis = NemesisOptions()
 
     // MARK: Test-only variants
@@ -108,7 +108,7 @@ public struct DataPlaneSimulationOptions: Sendable {
 }
 
 /// Message-level network faults.
-public struct NetworkFaults: Sendable {
+public struct DataPlaneNetworkFaults: Sendable {
     public var lossProbability = 0.02
     public var duplicationProbability = 0.02
     /// Usual one-way delay; random delays reorder messages.
@@ -120,7 +120,7 @@ public struct NetworkFaults: Sendable {
 }
 
 /// Disk latencies and crash behaviour.
-public struct DiskFaults: Sendable {
+public struct DataPlaneDiskFaults: Sendable {
     /// Time an fsync takes on a healthy disk…
     public var syncMicroseconds: ClosedRange<UInt64> = 200...2_000
     /// …and on a slow one.

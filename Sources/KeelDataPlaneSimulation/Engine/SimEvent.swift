@@ -21,7 +21,7 @@ enum Fault: Sendable {
     /// `downtime` nil: the nemesis draws one.
     case crash(node: Int, duringReconciliation: Bool, downtime: Duration?)
     case restart(node: Int)
-    case partition(PartitionKind, links: Set<SimNetwork.Link>, lasting: Duration)
+    case partition(PartitionKind, links: Set<DataPlaneNetwork.Link>, lasting: Duration)
     case heal(partition: Int)
     case slowDisk(node: Int, lasting: Duration)
     case diskRecovers(node: Int)

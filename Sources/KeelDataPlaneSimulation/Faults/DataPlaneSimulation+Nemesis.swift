@@ -47,10 +47,10 @@ extension DataPlaneSimulation {
         let targetsPrimary = kind == .primaryFromMeta || kind == .primaryFromMetaAndBackups || nemesisRandom.chance(0.7)
         guard let victim = targetsPrimary ? primary : Int(nemesisRandom.below(UInt64(nodes.count))) else { return nil }
         let node = Endpoint.node(victim)
-        var links = Set<SimNetwork.Link>()
+        var links = Set<DataPlaneNetwork.Link>()
         func cut(_ a: Endpoint, _ b: Endpoint) {
-            links.insert(SimNetwork.Link(from: a, to: b))
-            links.insert(SimNetwork.Link(from: b, to: a))
+            links.insert(DataPlaneNetwork.Link(from: a, to: b))
+            links.insert(DataPlaneNetwork.Link(from: b, to: a))
         }
         switch kind {
         case .isolateNode:
@@ -61,13 +61,13 @@ extension DataPlaneSimulation {
             cut(node, .meta)
             for other in nodes.indices where other != victim { cut(node, .node(other)) }
         case .nodeToMetaOneWay:
-            links.insert(SimNetwork.Link(from: node, to: .meta))
+            links.insert(DataPlaneNetwork.Link(from: node, to: .meta))
         case .metaToNodeOneWay:
-            links.insert(SimNetwork.Link(from: .meta, to: node))
+            links.insert(DataPlaneNetwork.Link(from: .meta, to: node))
         case .nodeToNodeOneWay:
             let others = nodes.indices.filter { $0 != victim }
             guard let other = nemesisRandom.pick(others) else { return nil }
-            links.insert(nemesisRandom.chance(0.5) ? SimNetwork.Link(from: node, to: .node(other)) : SimNetwork.Link(from: .node(other), to: node))
+            links.insert(nemesisRandom.chance(0.5) ? DataPlaneNetwork.Link(from: node, to: .node(other)) : DataPlaneNetwork.Link(from: .node(other), to: node))
         }
         return .partition(kind, links: links, lasting: randomDuration(options.nemesis.durationMicroseconds))
     }
@@ -103,8 +103,8 @@ extension DataPlaneSimulation {
         case .crashBackup(let downtime): return backup.map { .crash(node: $0, duringReconciliation: false, downtime: downtime) }
         case .partitionPrimaryFromMeta(let lasting):
             guard let primary else { return nil }
-            let links: Set<SimNetwork.Link> = [
-                SimNetwork.Link(from: .node(primary), to: .meta), SimNetwork.Link(from: .meta, to: .node(primary)),
+            let links: Set<DataPlaneNetwork.Link> = [
+                DataPlaneNetwork.Link(from: .node(primary), to: .meta), DataPlaneNetwork.Link(from: .meta, to: .node(primary)),
             ]
             return .partition(.primaryFromMeta, links: links, lasting: lasting)
         case .slowDiskOnBackup(let lasting):

@@ -23,7 +23,7 @@ enum Payload: Sendable {
     case clientRequest(ClientRequest)
     case clientReply(ClientReply)
 
-    /// Whether the network may deliver this message twice (see `SimNetwork`).
+    /// Whether the network may deliver this message twice (see `DataPlaneNetwork`).
     var mayBeDuplicated: Bool {
         if case .clientRequest = self { return false }
         return true

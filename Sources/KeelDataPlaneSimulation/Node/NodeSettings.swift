@@ -9,7 +9,7 @@ struct NodeSettings: Sendable {
     var flushDelay: Duration
     var trimEveryTicks: Int
     var maxPendingHeartbeats: Int
-    var disk: DiskFaults
+    var disk: DataPlaneDiskFaults
     #if DEBUG
     var replicaBugs: Set<ReplicaInjectedBug> = []
     #endif

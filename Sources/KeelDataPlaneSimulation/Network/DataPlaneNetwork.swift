@@ -12,7 +12,7 @@ import KeelSimulation
 /// A message is dropped if its link is blocked when it is sent or when it would arrive, so
 /// a partition also swallows what was in flight. The fate of each message is drawn from
 /// the network's own random stream.
-struct SimNetwork: Sendable {
+struct DataPlaneNetwork: Sendable {
     /// A directed link.
     struct Link: Hashable, Sendable {
         var from: Endpoint
@@ -26,12 +26,12 @@ struct SimNetwork: Sendable {
         var blocked: Set<Link>
     }
 
-    let faults: NetworkFaults
+    let faults: DataPlaneNetworkFaults
     private var random: SimRandom
     private(set) var partitions: [Partition] = []
     private var nextPartitionID = 0
 
-    init(faults: NetworkFaults, random: SimRandom) {
+    init(faults: DataPlaneNetworkFaults, random: SimRandom) {
         self.faults = faults
         self.random = random
     }
