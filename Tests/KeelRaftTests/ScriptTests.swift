@@ -31,14 +31,15 @@ import Testing
 
     @Test func preVoteThenElection() {
         var runner = ScriptRunner()
-        runner.run(Self.electNode1)
+        let transcript = runner.run(Self.electNode1)
+        #expect(transcript.actual == transcript.expected)
     }
 
     /// A deposed leader (no CheckQuorum) keeps three uncommitted entries of term 2; the
     /// leader of term 3 replaces them once the partition heals.
     @Test func divergentFollowerIsRepairedByTheNewLeader() {
         var runner = ScriptRunner()
-        runner.run("""
+        let transcript = runner.run("""
         nodes 3 prevote=off checkquorum=off
         campaign 1
         stabilize
@@ -93,14 +94,16 @@ import Testing
         n2 leader t3 commit=i6 last=i6 leader=n2
         n3 follower t3 commit=i6 last=i6 leader=n2
         """)
+        #expect(transcript.actual == transcript.expected)
     }
 
     /// Read r7 starts heartbeat round 1; the forwarded r8 arrives while round 1 is
     /// unconfirmed and waits for round 2 (batched rounds); both read at the commit index.
     @Test func readIndexOnLeaderAndFollower() {
         var runner = ScriptRunner()
-        runner.run(Self.electNode1)
-        runner.run("""
+        let election = runner.run(Self.electNode1)
+        #expect(election.actual == election.expected)
+        let transcript = runner.run("""
         read 1 7
         read 3 8
         stabilize
@@ -120,14 +123,16 @@ import Testing
         r7 at i4 by read-index
         r8 at i4 by read-index
         """)
+        #expect(transcript.actual == transcript.expected)
     }
 
     /// The target is caught up, so TimeoutNow goes out at once; its campaign is flagged as
     /// a transfer (no pre-vote, leases bypassed).
     @Test func leadershipTransfer() {
         var runner = ScriptRunner()
-        runner.run(Self.electNode1)
-        runner.run("""
+        let election = runner.run(Self.electNode1)
+        #expect(election.actual == election.expected)
+        let transcript = runner.run("""
         transfer 1 3
         stabilize
         status
@@ -149,5 +154,6 @@ import Testing
         n2 follower t3 commit=i5 last=i5 leader=n3
         n3 leader t3 commit=i5 last=i5 leader=n3
         """)
+        #expect(transcript.actual == transcript.expected)
     }
 }

@@ -16,17 +16,26 @@ import Testing
 struct ScriptRunner {
     var network = TestNetwork(voters: 1)
 
-    /// Runs `script` and records a test issue for every block whose output differs.
-    mutating func run(_ script: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// What a script produced and what it says it must produce, block by block (each
+    /// block headed by its commands, so a difference shows where it arose).
+    struct Transcript {
+        var expected = ""
+        var actual = ""
+    }
+
+    /// Runs `script`; the test compares the transcript's two sides.
+    mutating func run(_ script: String) -> Transcript {
+        var transcript = Transcript()
         for block in script.split(separator: "\n\n", omittingEmptySubsequences: true) {
             let parts = block.split(separator: "----\n", maxSplits: 1, omittingEmptySubsequences: false)
             let commands = parts[0].split(separator: "\n").map(String.init)
-            let expected = parts.count > 1 ? String(parts[1]).trimmingWhitespace() : ""
             var lines: [String] = []
             for command in commands { lines += execute(command) }
-            let actual = lines.joined(separator: "\n")
-            #expect(actual == expected, "after:\n\(commands.joined(separator: "\n"))", sourceLocation: sourceLocation)
+            let header = "## " + commands.joined(separator: "; ") + "\n"
+            transcript.expected += header + (parts.count > 1 ? String(parts[1]).trimmingWhitespace() : "") + "\n"
+            transcript.actual += header + lines.joined(separator: "\n") + "\n"
         }
+        return transcript
     }
 
     private mutating func execute(_ command: String) -> [String] {
