@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "KeelRaftTests", dependencies: ["KeelRaft"], swiftSettings: strict),
         .testTarget(name: "KeelReplicationTests", dependencies: ["KeelReplication"], swiftSettings: strict),
         .testTarget(name: "KeelClusterTests", dependencies: ["KeelCluster"], swiftSettings: strict),
-        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelStorageTorture"], swiftSettings: strict),
+        .testTarget(name: "KeelStorageTests", dependencies: ["KeelStorage", "KeelStorageTorture", "KeelTypes"], swiftSettings: strict),
         .testTarget(name: "KeelRouterTests", dependencies: ["KeelRouter", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: strict),
         // Real processes on loopback; they need the keel binary, which swift build --build-tests builds.
         .testTarget(
@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "KeelTransportTests",
             dependencies: [
-                "KeelTransport", "KeelWire",
+                "KeelTransport", "KeelTypes", "KeelWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,19 +7,15 @@
 # Usage: Benchmarks/cluster/bulk-load.sh [keel-binary]   (default: a release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-KEEL=${1:-}
-if [ -z "$KEEL" ]; then
-  swift build -c release --product keel >/dev/null
-  KEEL="$(swift build -c release --show-bin-path)/keel"
-fi
+# shellcheck source=lib.sh
+source Benchmarks/cluster/lib.sh
+KEEL=$(keel_binary "${1:-}")
 RECORDS_SMALL=${RECORDS_SMALL:-200000}
 RECORDS_LARGE=${RECORDS_LARGE:-2000}
 STREAM_BYTES=${STREAM_BYTES:-$((1 << 30))}
 DIR=$(mktemp -d /tmp/keel-bench-XXXXXX)
 PORT=${PORT:-18480}
 BASE=${BASE:-18400}
-# shellcheck source=lib.sh
-source Benchmarks/cluster/lib.sh
 DEV=
 trap 'stop_cluster; rm -rf "$DIR"' EXIT
 

@@ -10,17 +10,13 @@
 # Usage: Benchmarks/cluster/compare-replication.sh [keel-binary]   (default: a release build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-KEEL=${1:-}
-if [ -z "$KEEL" ]; then
-  swift build -c release --product keel >/dev/null
-  KEEL="$(swift build -c release --show-bin-path)/keel"
-fi
+# shellcheck source=lib.sh
+source Benchmarks/cluster/lib.sh
+KEEL=$(keel_binary "${1:-}")
 RECORDS=${RECORDS:-100000}
 LARGE=${LARGE:-20000}
 COUNT=${COUNT:-2000}
 DIR=$(mktemp -d /tmp/keel-compare-XXXXXX)
-# shellcheck source=lib.sh
-source Benchmarks/cluster/lib.sh
 DEV=
 trap 'stop_cluster; rm -rf "$DIR"' EXIT
 

@@ -1,5 +1,11 @@
 # Shared by the cluster benchmarks: start a `keel dev` cluster, generate NDJSON bodies,
-# time a bulk load, time single puts. Source it; it expects KEEL and DIR to be set.
+# time a bulk load, time single puts. Source it; its functions expect KEEL and DIR to be set.
+
+keel_binary() {  # keel_binary [path]: the given binary, or a fresh release build of keel
+  if [ -n "${1:-}" ]; then echo "$1"; return; fi
+  swift build -c release --product keel >/dev/null
+  echo "$(swift build -c release --show-bin-path)/keel"
+}
 
 start_cluster() {  # start_cluster PORT BASE [keel dev arguments…]; sets DEV and ROUTER_PID
   local port=$1 base=$2

@@ -95,7 +95,7 @@ import Testing
 
     @Test func randomCommandSequencesKeepEveryInvariant() throws {
         for seed in UInt64(1)...40 {
-            var random = SeededGenerator(seed: seed)
+            var random = SplitMix64(seed: seed)
             var map = try ClusterMap.fixture(nodes: 5, shards: 3)
             for _ in 0..<300 {
                 let command = Self.randomCommand(map, &random)
@@ -114,7 +114,7 @@ import Testing
         }
     }
 
-    static func randomCommand(_ map: ClusterMap, _ random: inout SeededGenerator) -> MetaCommand {
+    static func randomCommand(_ map: ClusterMap, _ random: inout SplitMix64) -> MetaCommand {
         let nodes = (1...6).map { DataNodeID("n\($0)") }
         let shard = map.shards.values.sorted { $0.id < $1.id }.randomElement(using: &random)!
         // Sometimes a stale epoch, to exercise first-wins.

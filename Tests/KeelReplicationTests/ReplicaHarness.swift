@@ -54,6 +54,24 @@ struct ReplicaHarness {
         }
     }
 
+    /// The meta group commits `change` of the current configuration as a new epoch, and
+    /// every node in `only` (or every node up) hears of it; returns the new configuration.
+    @discardableResult
+    mutating func reconfigure(only: [DataNodeID]? = nil, _ change: (inout ShardDescriptor) -> Void) -> ShardDescriptor {
+        var next = descriptor
+        change(&next)
+        next.epoch = descriptor.epoch.next
+        reconfigure(next, only: only)
+        return next
+    }
+
+    /// Adds `id` as a node that holds nothing yet and knows no epoch (a fresh data node).
+    mutating func addEmptyNode(_ id: DataNodeID) {
+        nodes[id] = Node(replica: ShardReplica(
+            node: id, descriptor: ShardDescriptor(id: descriptor.id, range: descriptor.range, epoch: .zero, primary: nil), config: config,
+            applied: .zero, log: []))
+    }
+
     mutating func grantLease(to id: DataNodeID, seconds: UInt64 = 3) {
         nodes[id]!.replica.leaseGranted(epoch: descriptor.epoch, until: now.advanced(by: .seconds(Int64(seconds))))
     }

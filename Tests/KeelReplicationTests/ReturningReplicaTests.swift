@@ -24,9 +24,7 @@ import Testing
         let refused = cluster.put("b", "2", at: n1)
         #expect(cluster.failureCode(refused) == .shardUnavailable)
 
-        var renewed = cluster.descriptor
-        renewed.epoch = epoch.next
-        cluster.reconfigure(renewed)
+        cluster.reconfigure { _ in }
         cluster.grantLease(to: n1)
         cluster.deliverAll()
         let written = cluster.put("b", "2", at: n1)
@@ -50,11 +48,10 @@ import Testing
         cluster.deliverAll()
         cluster.crash(n1)
         cluster.partitioned = []
-        var failover = cluster.descriptor
-        failover.epoch = failover.epoch.next
-        failover.primary = n2
-        failover.backups = []
-        cluster.reconfigure(failover)
+        cluster.reconfigure { failover in
+            failover.primary = n2
+            failover.backups = []
+        }
         cluster.grantLease(to: n2)
         cluster.deliverAll()
         for index in 0..<5 { _ = cluster.put("k", "new-\(index)", at: n2) }
@@ -62,10 +59,7 @@ import Testing
 
         // n1 returns and is added back as a learner, with its old record still in its log.
         cluster.restart(n1)
-        var rejoin = cluster.descriptor
-        rejoin.epoch = rejoin.epoch.next
-        rejoin.learners = [n1]
-        cluster.reconfigure(rejoin)
+        let rejoin = cluster.reconfigure { $0.learners = [n1] }
         cluster.grantLease(to: n2)
         for _ in 0..<5 {
             cluster.deliverAll()
@@ -88,10 +82,7 @@ extension ReturningReplicaTests {
         _ = cluster.put("k", "b", at: n1)
         cluster.deliverAll(maxMessages: 2)  // n3 gets the prepare, not yet the next commit point
         cluster.crash(n3)
-        var removed = cluster.descriptor
-        removed.epoch = removed.epoch.next
-        removed.backups = [n2]
-        cluster.reconfigure(removed)
+        cluster.reconfigure { $0.backups = [n2] }
         cluster.grantLease(to: n1)
         cluster.deliverAll()
         for index in 0..<3 { _ = cluster.put("k", "c\(index)", at: n1) }
@@ -99,10 +90,7 @@ extension ReturningReplicaTests {
 
         // It comes back as a learner; its first request for a resend is lost.
         cluster.restart(n3)
-        var rejoin = cluster.descriptor
-        rejoin.epoch = rejoin.epoch.next
-        rejoin.learners = [n3]
-        cluster.reconfigure(rejoin)
+        let rejoin = cluster.reconfigure { $0.learners = [n3] }
         cluster.grantLease(to: n1)
         var droppedGaps = 0
         for _ in 0..<20 {

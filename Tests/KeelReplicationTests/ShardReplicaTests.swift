@@ -210,13 +210,8 @@ import Testing
         var cluster = ReplicaHarness(primary: n1, backups: [n2])
         for index in 0..<5 { _ = cluster.put("k\(index)", "v\(index)", at: n1) }
         cluster.deliverAll()
-        cluster.nodes[n3] = ReplicaHarness.Node(replica: ShardReplica(
-            node: n3, descriptor: ShardDescriptor(id: ShardID(1), range: .all, epoch: .zero, primary: nil), config: ReplicaConfig(),
-            applied: .zero, log: []))
-        var next = cluster.descriptor
-        next.epoch = next.epoch.next
-        next.learners = [n3]
-        cluster.reconfigure(next)
+        cluster.addEmptyNode(n3)
+        let next = cluster.reconfigure { $0.learners = [n3] }
         cluster.grantLease(to: n1)
         cluster.deliverAll()
         cluster.advance(.milliseconds(300))
@@ -227,13 +222,8 @@ import Testing
 
     @Test func aLearnerWaitingForPromotionCountsForCommits() {
         var cluster = ReplicaHarness(primary: n1, backups: [n2])
-        cluster.nodes[n3] = ReplicaHarness.Node(replica: ShardReplica(
-            node: n3, descriptor: ShardDescriptor(id: ShardID(1), range: .all, epoch: .zero, primary: nil), config: ReplicaConfig(),
-            applied: .zero, log: []))
-        var next = cluster.descriptor
-        next.epoch = next.epoch.next
-        next.learners = [n3]
-        cluster.reconfigure(next)
+        cluster.addEmptyNode(n3)
+        let next = cluster.reconfigure { $0.learners = [n3] }
         cluster.grantLease(to: n1)
         cluster.deliverAll()
         #expect(cluster.metaRequests.contains(.promoteLearner(node: n3, epoch: next.epoch)))
@@ -253,9 +243,7 @@ import Testing
         for index in 0..<5 { _ = cluster.put("k\(index)", "v\(index)", at: n1) }
         cluster.deliverAll()
         cluster.nodes[n1]!.replica.trimLog(through: LSN(5))
-        cluster.nodes[n3] = ReplicaHarness.Node(replica: ShardReplica(
-            node: n3, descriptor: ShardDescriptor(id: ShardID(1), range: .all, epoch: .zero, primary: nil), config: ReplicaConfig(),
-            applied: .zero, log: []))
+        cluster.addEmptyNode(n3)
         var next = cluster.descriptor
         next.epoch = next.epoch.next
         next.learners = [n3]
@@ -278,7 +266,7 @@ import Testing
 
     @Test func randomCrashesNeverLoseAnAcknowledgedWrite() {
         for seed in UInt64(1)...30 {
-            var random = SeededRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var cluster = ReplicaHarness(primary: n1, backups: [n2, n3])
             var acknowledged: [String: String] = [:]
             var requests: [UInt64: (String, String)] = [:]
@@ -328,14 +316,3 @@ import Testing
     }
 }
 
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -51,7 +51,7 @@ import Testing
         let dir = TemporaryDirectory("crash-log")
         defer { dir.remove() }
         let acks = dir.file("acks")
-        var random = SeededGenerator(seed: UInt64(tasks))
+        var random = SplitMix64(seed: UInt64(tasks))
         for round in 0..<4 {
             let before = Self.acknowledgements(acks).count
             let child = try Self.start(["log", dir.file("log"), acks, String(tasks)], errors: dir.file("stderr"))
@@ -98,7 +98,7 @@ import Testing
         let dir = TemporaryDirectory("crash-store")
         defer { dir.remove() }
         let acks = dir.file("acks")
-        var random = SeededGenerator(seed: 11)
+        var random = SplitMix64(seed: 11)
         for round in 0..<4 {
             let before = Self.acknowledgements(acks).count
             let child = try Self.start(["store", dir.file("store"), acks], errors: dir.file("stderr"))

@@ -1,5 +1,6 @@
 import Testing
 @testable import KeelStorage
+import KeelTypes
 
 /// Random sequences of appends (blocking, async, concurrent), truncations, compactions,
 /// resets, hard-state saves and reopens, checked against an in-memory model of the log.
@@ -17,7 +18,7 @@ import Testing
     func logMatchesModel(seed: UInt64) async throws {
         let dir = TemporaryDirectory("log-model")
         defer { dir.remove() }
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let options = DurableLog.Options(segmentTargetBytes: UInt64.random(in: 200...2000, using: &random), maxBatchBytes: 512)
         var log = try DurableLog(directory: dir.path, options: options)
         var model = Model()

@@ -53,12 +53,12 @@ import Testing
 
     /// Keys from a small alphabet (so that operations collide) with bytes 0x00 and 0xFF,
     /// which exercise bytewise ordering.
-    static func randomKey(_ random: inout SeededGenerator) -> [UInt8] {
+    static func randomKey(_ random: inout SplitMix64) -> [UInt8] {
         let alphabet: [UInt8] = [0x00, 0x01, 0x41, 0x61, 0x7F, 0x80, 0xFF]
         return (0..<Int.random(in: 1...3, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
     }
 
-    static func randomOperation(_ random: inout SeededGenerator, model: Model) -> WriteBatch.Operation {
+    static func randomOperation(_ random: inout SplitMix64, model: Model) -> WriteBatch.Operation {
         let key = randomKey(&random)
         let value = random.bytes([0, 5, 700, 3000].randomElement(using: &random)!)
         let known = model.entries[key]?.version ?? 0
@@ -75,7 +75,7 @@ import Testing
     func shardMatchesModel(seed: UInt64) throws {
         let dir = TemporaryDirectory("store-model")
         defer { dir.remove() }
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let options = ShardStore.Options(codec: .init(compressionThresholdBytes: 64))
         var store = try ShardStore(directory: dir.path, options: options)
         var shard = try store.createShard(ShardID(1), range: .all)

@@ -56,7 +56,7 @@ func key(_ text: String) -> [UInt8] { Array(text.utf8) }
         defer { store.close() }
         let shard = try store.createShard(ShardID(1), range: KeyRange(start: [0x10], end: [0xF0]))
         let keys: [[UInt8]] = [[0x10], [0x10, 0x00], [0x20], [0x7F], [0x80], [0x80, 0xFF], [0xEF, 0xFF, 0xFF]]
-        var random = SeededGenerator(seed: 42)
+        var random = SplitMix64(seed: 42)
         for (n, k) in keys.shuffled(using: &random).enumerated() { try shard.put(k, [UInt8(n)]) }
         #expect(try shard.scan(from: [], limit: 100).items.map(\.key) == keys)
         let page = try shard.scan(from: [0x11], to: [0x80, 0xFF], limit: 2)

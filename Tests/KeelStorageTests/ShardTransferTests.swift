@@ -177,7 +177,7 @@ import Testing
             return count.integer(0)
         }
         try shard.withDatabase { database throws(StorageError) in try database.connection.execute("PRAGMA max_page_count=\(pages)") }
-        var random = SeededGenerator(seed: 3)
+        var random = SplitMix64(seed: 3)
         var batch = WriteBatch()
         for n in 0..<50 { batch.put(Self.numbered(1000 + n), random.bytes(2000)) }
         let error = #expect(throws: StorageError.self) { try shard.apply(batch, records: 2...2, term: 4) }

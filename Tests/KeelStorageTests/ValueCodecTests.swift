@@ -1,12 +1,13 @@
 import Testing
 @testable import KeelStorage
+import KeelTypes
 
 @Suite struct ValueCodecTests {
     let codec = ValueCodec(.init(compressionThresholdBytes: 64, maxValueBytes: 1 << 20))
 
     @Test(arguments: [0, 1, 63, 64, 100, 4096, 65_536, 1 << 20])
     func roundTripsCompressibleAndRandomValues(size: Int) throws {
-        var random = SeededGenerator(seed: UInt64(size))
+        var random = SplitMix64(seed: UInt64(size))
         let compressible = (0..<size).map { UInt8(($0 / 7) % 5) }
         let noise = random.bytes(size)
         for value in [compressible, noise] {
@@ -21,7 +22,7 @@ import Testing
         #expect(stored[1] == ValueCodec.flagLZ4)
         #expect(stored.count < 200)
 
-        var random = SeededGenerator(seed: 1)
+        var random = SplitMix64(seed: 1)
         let noise = random.bytes(4096)
         let raw = try codec.encode(noise)
         #expect(raw[1] == 0)
@@ -34,7 +35,7 @@ import Testing
     /// Flipping any single bit of a stored value is detected; damaged bytes never decode.
     @Test(arguments: [false, true])
     func detectsEveryBitFlip(compressible: Bool) throws {
-        var random = SeededGenerator(seed: 9)
+        var random = SplitMix64(seed: 9)
         let value = compressible ? [UInt8](repeating: 7, count: 300) : random.bytes(300)
         let stored = try codec.encode(value)
         for bit in 0..<(stored.count * 8) {

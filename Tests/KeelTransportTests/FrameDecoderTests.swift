@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import KeelTransport
+import KeelTypes
 
 @Suite("Frame decoding")
 struct FrameDecoderTests {
@@ -65,7 +66,7 @@ struct FrameDecoderTests {
 
     @Test("random bytes never crash the decoder", arguments: [1, 2, 3, 4] as [UInt64])
     func randomBytes(seed: UInt64) {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<2_000 {
             let count = Int.random(in: 0...64, using: &rng)
             var buffer = ByteBuffer(bytes: (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) })
@@ -77,15 +78,3 @@ struct FrameDecoderTests {
     }
 }
 
-/// A seeded generator for the transport's pure tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import KeelTransport
+import KeelTypes
 
 @Suite("Reconnect backoff")
 struct ReconnectBackoffTests {
@@ -8,7 +9,7 @@ struct ReconnectBackoffTests {
 
     @Test("no failure, no wait")
     func zeroFailures() {
-        var rng = SplitMix(seed: 1)
+        var rng = SplitMix64(seed: 1)
         #expect(backoff.delay(afterFailures: 0, using: &rng) == .zero)
     }
 
@@ -21,7 +22,7 @@ struct ReconnectBackoffTests {
 
     @Test("each delay lies in the upper half of its ceiling, and jitter spreads them", arguments: [1, 2, 3] as [UInt64])
     func jitter(seed: UInt64) {
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for failures in 1...12 {
             let ceiling = Duration.nanoseconds(Int64(backoff.ceilingNanoseconds(afterFailures: failures)))
             let delays = (0..<50).map { _ in backoff.delay(afterFailures: failures, using: &rng) }
@@ -32,8 +33,8 @@ struct ReconnectBackoffTests {
 
     @Test("the same seed gives the same delays")
     func deterministic() {
-        var first = SplitMix(seed: 9)
-        var second = SplitMix(seed: 9)
+        var first = SplitMix64(seed: 9)
+        var second = SplitMix64(seed: 9)
         let a = (1...8).map { backoff.delay(afterFailures: $0, using: &first) }
         let b = (1...8).map { backoff.delay(afterFailures: $0, using: &second) }
         #expect(a == b)

@@ -1,22 +1,10 @@
 import KeelTypes
 import KeelWire
 
-/// A small seeded generator (SplitMix64) so that every property test replays from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let propertySeeds: [UInt64] = [1, 2, 3, 42, 1234, 99_999, 0xDEAD_BEEF, 7_777_777]
 
-extension SeededGenerator {
+extension SplitMix64 {
     mutating func bytes(maxCount: Int) -> [UInt8] {
         (0..<Int.random(in: 0...maxCount, using: &self)).map { _ in UInt8.random(in: 0...255, using: &self) }
     }
@@ -94,7 +82,7 @@ struct Sample: WireMessage, Hashable {
         timeout = try reader.read(Duration.self)
     }
 
-    init(using rng: inout SeededGenerator) {
+    init(using rng: inout SplitMix64) {
         counter = rng.spreadUInt64()
         fixed = UInt32.random(in: 0...UInt32.max, using: &rng)
         signed = Int64(bitPattern: rng.spreadUInt64()) * (Bool.random(using: &rng) ? -1 : 1)

@@ -30,7 +30,7 @@ struct Nest: WireCodable, Equatable {
 struct WireMalformedInputTests {
     @Test("every strict prefix of a valid message fails with a typed error", arguments: propertySeeds)
     func truncatedAtEveryOffset(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<10 {
             let bytes = WireEnvelope.encode(Sample(using: &rng))
             for cut in 0..<bytes.count {
@@ -45,7 +45,7 @@ struct WireMalformedInputTests {
 
     @Test("random bytes never crash the decoder", arguments: propertySeeds)
     func randomBytes(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var registry = WireMessageRegistry()
         registry.register(Sample.self)
         var failures = 0
@@ -62,7 +62,7 @@ struct WireMalformedInputTests {
 
     @Test("flipping bytes of valid messages never crashes the decoder", arguments: propertySeeds)
     func mutatedMessages(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<300 {
             var bytes = Sample(using: &rng).wireEncoded()
             for _ in 0..<Int.random(in: 1...4, using: &rng) {

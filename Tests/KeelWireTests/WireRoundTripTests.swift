@@ -6,7 +6,7 @@ import Testing
 struct WireRoundTripTests {
     @Test("every primitive and KeelTypes value round-trips", arguments: propertySeeds)
     func sampleRoundTrip(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<200 {
             let sample = Sample(using: &rng)
             let bytes = sample.wireEncoded()
@@ -19,7 +19,7 @@ struct WireRoundTripTests {
 
     @Test("messages round-trip through an envelope and a registry", arguments: propertySeeds)
     func envelopeRoundTrip(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var registry = WireMessageRegistry()
         registry.register(Sample.self)
         let sample = Sample(using: &rng)
@@ -35,7 +35,7 @@ struct WireRoundTripTests {
 
     @Test("shard descriptors round-trip", arguments: propertySeeds)
     func descriptorRoundTrip(seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         for _ in 0..<200 {
             let descriptor = rng.shardDescriptor()
             #expect(try ShardDescriptor(wireEncoded: descriptor.wireEncoded()) == descriptor)

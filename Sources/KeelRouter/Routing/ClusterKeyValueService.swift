@@ -21,7 +21,7 @@ public final class ClusterKeyValueService: KeyValueService {
     let logger: Logger
     let metrics: RouterMetrics
     private let view = Mutex(ClusterView())
-    let random = Mutex(SplitMixRandom(seed: UInt64(truncatingIfNeeded: ContinuousClock.now.hashValue)))
+    let random = Mutex(SplitMix64(seed: UInt64(truncatingIfNeeded: ContinuousClock.now.hashValue)))
 
     public init(transport: PeerTransport, meta: MetaClient, policy: RoutingPolicy = RoutingPolicy(), logger: Logger, metrics: RouterMetrics = RouterMetrics()) {
         self.transport = transport

@@ -1,3 +1,5 @@
+import KeelTypes
+
 /// The simulator's one source of randomness: xoshiro256** seeded through SplitMix64.
 ///
 /// Everything a simulation decides at random (delays, losses, faults, election timeouts
@@ -16,19 +18,11 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) {
         self.seed = seed
-        var mixer = seed
-        s0 = Self.splitMix64(&mixer)
-        s1 = Self.splitMix64(&mixer)
-        s2 = Self.splitMix64(&mixer)
-        s3 = Self.splitMix64(&mixer)
-    }
-
-    private static func splitMix64(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var mixer = SplitMix64(seed: seed)
+        s0 = mixer.next()
+        s1 = mixer.next()
+        s2 = mixer.next()
+        s3 = mixer.next()
     }
 
     private static func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
@@ -47,8 +41,8 @@ public struct SimRandom: RandomNumberGenerator, Sendable {
 
     /// An independent generator for sub-stream `stream` of this generator's seed.
     public func derive(stream: UInt64) -> SimRandom {
-        var mixer = seed ^ (stream &* 0xD1B5_4A32_D192_ED03)
-        return SimRandom(seed: Self.splitMix64(&mixer))
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        return SimRandom(seed: mixer.next())
     }
 
     /// A uniform integer in `0..<bound` (bound > 0), without modulo bias.
