@@ -260,7 +260,8 @@ final class RaftShard {
         }
         guard let first = entries.first, let last = entries.last else { return }
         var batch = WriteBatch()
-        var spans: [(entry: Entry, range: Range<Int>)] = []
+        /// Each entry's operations in the batch, by index.
+        var spans: [KeelRaft.LogIndex: Range<Int>] = [:]
         for entry in entries where entry.kind == .normal && !entry.data.isEmpty {
             // An entry this leader's own encoder wrote: undecodable means corruption.
             let mutations: [Mutation]
@@ -271,7 +272,7 @@ final class RaftShard {
             }
             let start = batch.operations.count
             batch.operations += mutations.map(RaftShardEntry.operation)
-            spans.append((entry, start..<batch.operations.count))
+            spans[entry.index] = start..<batch.operations.count
         }
         let result = try store.apply(
             batch, records: KeelStorage.LogIndex(first.index.rawValue)...KeelStorage.LogIndex(last.index.rawValue), term: last.term.rawValue)
@@ -285,7 +286,7 @@ final class RaftShard {
             guard let resolution = proposals.resolve(entry) else { continue }
             switch resolution {
             case .committed(let request):
-                let span = spans.first { $0.entry.index == entry.index }?.range ?? 0..<0
+                let span = spans[entry.index] ?? 0..<0
                 let results = span.map { index in
                     index < outcomes.count
                         ? RaftShardEntry.result(outcomes[index], shard: id)

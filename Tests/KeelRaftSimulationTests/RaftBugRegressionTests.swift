@@ -3,7 +3,7 @@ import KeelSimulation
 import Testing
 
 /// Raft problems the simulator found, kept as regression tests (docs/raft-simulation-bugs.md).
-@Suite struct KnownRaftBugTests {
+@Suite struct RaftBugRegressionTests {
     /// RAFT-BUG-1: a shell that writes an output's entries and then its hard state as two
     /// writes (as `KeelRaftStorage.persist` does) can crash between them, leaving entries of
     /// a newer term than the hard state. `RaftNode.init` used to refuse that disk for good;
@@ -12,7 +12,7 @@ import Testing
         let found = Self.firstFailure(seeds: 1...200) { options in
             options.persistence = .entriesThenHardState
         }
-        #expect(found == nil, Comment(rawValue: found?.failureMessage(filter: "KnownRaftBugTests") ?? ""))
+        #expect(found == nil, Comment(rawValue: found?.failureMessage(filter: "RaftBugRegressionTests") ?? ""))
     }
 
     /// Joins and crashes in the middle of writes: a learner that hears of a new term by the
