@@ -221,7 +221,7 @@ extension DataNode {
     private func claimPrimaryIfLeading(_ shard: RaftShard, now: MonotonicTime) {
         guard shard.isLeader, shard.descriptor.primary != configuration.id,
             shard.descriptor.backups.contains(configuration.id),
-            now.duration(since: shard.lastPrimaryClaim ?? .zero) >= .seconds(1) || shard.lastPrimaryClaim == nil
+            shard.lastPrimaryClaim.map({ now.duration(since: $0) >= .seconds(1) }) ?? true
         else { return }
         shard.lastPrimaryClaim = now
         let command = MetaCommand.transferPrimary(shard: shard.id, expectedEpoch: shard.descriptor.epoch, to: configuration.id)
