@@ -8,7 +8,11 @@ import Testing
 @Suite(.serialized) struct KeelDevProcessTests {
     @Test func startsAUsableClusterAndStopsEveryChildOnSigterm() async throws {
         let directory = NSTemporaryDirectory() + "keel-dev-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outputPath = directory + "-output.log"
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: outputPath)
+        }
         // `keel dev` numbers its meta and data ports up from --base-port: take a range
         // that is free right now.
         let basePort = try FreePorts.sequentialBase(metaNodes: 3, dataNodes: 3)
@@ -19,14 +23,19 @@ import Testing
             "dev", "--dir", directory, "--http-port", "\(httpPort)", "--base-port", "\(basePort)", "--data-nodes", "3",
             "--initial-shards", "2",
         ]
-        let output = Pipe()
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? output.close() }
         dev.standardOutput = output
         dev.standardError = output
         try dev.run()
+        let printed = { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
         let client = KeelClient(baseURL: "http://127.0.0.1:\(httpPort)")
         do {
-            try await Self.eventually(timeout: .seconds(90)) { await client.isReady() || !dev.isRunning }
-            try #require(dev.isRunning, "keel dev exited early: \(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self))")
+            // Ready when keel dev says so: it prints the endpoints and a curl example.
+            try await Self.eventually(timeout: .seconds(90)) { printed().contains("curl") || !dev.isRunning }
+            try #require(dev.isRunning, "keel dev exited early: \(printed())")
+            #expect(await client.isReady())
             #expect(Self.children(of: directory, httpPort: httpPort).count == 7, "3 meta, 3 data and 1 router process")
             _ = try await client.put("dev/key", Array("hello".utf8))
             #expect(try await client.get("dev/key")?.value == Array("hello".utf8))
@@ -35,8 +44,6 @@ import Testing
             try await Self.eventually(timeout: .seconds(30)) { !dev.isRunning }
             #expect(dev.terminationStatus == 0, "keel dev should exit cleanly on SIGTERM")
             #expect(Self.children(of: directory, httpPort: httpPort).isEmpty, "every child stopped with keel dev")
-            let printed = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            #expect(printed.contains("curl"), "keel dev prints a curl example")
         } catch {
             if dev.isRunning { dev.terminate() }
             try? await client.shutdown()

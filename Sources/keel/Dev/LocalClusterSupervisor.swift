@@ -19,7 +19,7 @@ struct LocalClusterSupervisor {
         let cluster = LocalCluster(plan: plan, executable: executable)
         do {
             try cluster.start { member, child in
-                print("started \(member.name.padding(toLength: 7, withPad: " ", startingAt: 0)) pid \(child.pid)  \(member.listen)")
+                say("started \(member.name.padding(toLength: 7, withPad: " ", startingAt: 0)) pid \(child.pid)  \(member.listen)")
             }
             try await waitUntilReady(cluster: cluster, signals: signals)
             printWelcome()
@@ -51,21 +51,21 @@ struct LocalClusterSupervisor {
         while signals.received == nil {
             for child in cluster.processes.values where !child.isRunning && !reported.contains(child.name) {
                 reported.insert(child.name)
-                print("\(child.name) exited with status \(child.exitStatus); see \(child.logPath)")
+                say("\(child.name) exited with status \(child.exitStatus); see \(child.logPath)")
             }
             try? await Task.sleep(for: .milliseconds(200))
         }
-        print("\nstopping the cluster…")
+        say("\nstopping the cluster…")
     }
 
     private func stop(_ cluster: LocalCluster) async {
         await cluster.stop()
-        print("stopped; data kept in \(plan.directory)")
+        say("stopped; data kept in \(plan.directory)")
     }
 
     private func printWelcome() {
         let router = plan.router.listen
-        print("""
+        say("""
 
             Keel is ready.
               router   http://\(router)
@@ -118,4 +118,10 @@ final class SignalWatcher: @unchecked Sendable {
         defer { lock.unlock() }
         return first
     }
+}
+
+/// Writes a line to standard output at once: `print` is fully buffered when the output is
+/// a file or a pipe, and `keel dev > dev.log` must show the endpoints while it runs.
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
